@@ -1,0 +1,61 @@
+# Deepfake Workbench. `make demo` runs the main job, `make test` the tests; both install the
+# Debian packages they need first. See README.md.
+
+SHELL := /bin/bash
+SWIFT ?= swift
+# Debian packages the build, the tests and the benchmarks need.
+APT_PACKAGES := pkg-config libavformat-dev libavcodec-dev libavutil-dev libswscale-dev \
+                libpng-dev libopenblas-dev opencv-data ffmpeg
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# Python environment for the PyTorch and OpenCV peers (goldens and benchmarks only; never CI).
+PEER_VENV ?= .venv-peers
+PEER_PY := $(PEER_VENV)/bin/python
+DATA ?= ../shared/data
+
+.PHONY: deps build release test demo bench bench-media bench-nn bench-faces peers golden fixtures clean
+
+deps:
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing Debian packages: $$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release --product deepfake
+
+test: deps
+	$(SWIFT) test
+
+demo: release
+	@tools/demo.sh "$$($(SWIFT) build -c release --show-bin-path)/deepfake"
+
+# The peers: PyTorch 2.13 CPU (pip's find-links serves the CPU wheel here), safetensors, and
+# OpenCV 4 (5.x has no CascadeClassifier).
+peers: $(PEER_PY)
+$(PEER_PY):
+	python3 -m venv $(PEER_VENV)
+	$(PEER_PY) -m pip install -q 'torch==2.13.0+cpu' safetensors numpy 'opencv-python-headless<5'
+
+golden: peers
+	for f in tools/golden/*.py; do $(PEER_PY) $$f || exit 1; done
+
+fixtures: deps
+	tools/make_fixture_videos.sh
+
+bench: deps peers bench-media bench-nn bench-faces
+
+bench-media:
+	tools/bench/media.sh
+
+bench-nn:
+	tools/bench/nn.sh
+
+bench-faces:
+	tools/bench/faces.sh
+
+clean:
+	rm -rf .build

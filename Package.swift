@@ -1,0 +1,56 @@
+// swift-tools-version: 6.1
+// The Deepfake Workbench: media I/O on FFmpeg and libpng, a CPU neural-network core on OpenBLAS,
+// face finding on OpenCV's cascades, a DCGAN, and the `deepfake` command line. See README.md and
+// each Sources/<Module>/README.md.
+import PackageDescription
+
+/// Hot numeric modules are compiled for AVX2/FMA (Zen/Haswell and later). Set
+/// DEEPFAKE_PORTABLE=1 to build for baseline x86-64 instead.
+let fastMath: [SwiftSetting] =
+    Context.environment["DEEPFAKE_PORTABLE"] == nil
+    ? [.unsafeFlags(["-target-cpu", "haswell"], .when(platforms: [.linux]))] : []
+
+let package = Package(
+    name: "deepfake-workbench",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "deepfake", targets: ["deepfake"]),
+        .library(name: "Media", targets: ["Media"]),
+        .library(name: "NN", targets: ["NN"]),
+        .library(name: "Faces", targets: ["Faces"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // MARK: - C libraries
+        .systemLibrary(
+            name: "CFFmpeg",
+            pkgConfig: "libavformat",
+            providers: [.apt(["libavformat-dev", "libavcodec-dev", "libavutil-dev", "libswscale-dev"])]
+        ),
+        .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+
+        // MARK: - Library modules
+        .target(name: "Media", dependencies: ["CFFmpeg", "CPNG"]),
+        .target(name: "NN", dependencies: ["CBLAS"], swiftSettings: fastMath),
+        .target(name: "Faces", dependencies: ["Media"], swiftSettings: fastMath),
+
+        // MARK: - Executables
+        .executableTarget(
+            name: "deepfake",
+            dependencies: [
+                "Media", "NN", "Faces",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        // MARK: - Tests
+        .target(name: "TestSupport", dependencies: ["NN"], path: "Tests/TestSupport"),
+        .testTarget(name: "MediaTests", dependencies: ["Media"]),
+        .testTarget(name: "NNTests", dependencies: ["NN", "TestSupport"]),
+        .testTarget(name: "FacesTests", dependencies: ["Faces", "Media"]),
+        .testTarget(name: "DeepfakeCLITests", dependencies: ["deepfake"]),
+    ]
+)
