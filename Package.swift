@@ -31,9 +31,10 @@ let package = Package(
         ),
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .target(name: "CShims", dependencies: ["CFFmpeg", "CPNG"]),
 
         // MARK: - Library modules
-        .target(name: "Media", dependencies: ["CFFmpeg", "CPNG"]),
+        .target(name: "Media", dependencies: ["CFFmpeg", "CPNG", "CShims"]),
         .target(name: "NN", dependencies: ["CBLAS"], swiftSettings: fastMath),
         .target(name: "Faces", dependencies: ["Media"], swiftSettings: fastMath),
 
