@@ -1,4 +1,5 @@
 import CFFmpeg
+import CShims
 import Foundation
 
 /// One open demuxer and video decoder. Owns every FFmpeg object it allocates and frees them in
@@ -26,6 +27,7 @@ final class DecodeSession {
         self.path = path
         try FileChecks.readableFile(path, what: "video")
 
+        cshims_ffmpeg_clear_last_error()
         var context: UnsafeMutablePointer<AVFormatContext>?
         let opened = avformat_open_input(&context, path, nil, nil)
         if opened < 0 {
@@ -125,8 +127,8 @@ final class DecodeSession {
                     // The container's index promised more samples than the file holds: it was cut.
                     readError = MediaError(
                         .corruptStream, path: path,
-                        reason: "the video stream ends after \(packetsRead) of \(declared) frames: "
-                            + "the file is truncated or damaged",
+                        reason: "the file holds \(packetsRead) of the \(declared) frames its index lists: "
+                            + "it is truncated or damaged",
                         hint: "Frames before the damage were read; re-download or re-encode the file")
                 } else if read != FFmpeg.eof {
                     readError = MediaError(

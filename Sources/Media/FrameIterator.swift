@@ -117,8 +117,9 @@ public final class FrameIterator {
         }
         let target = times.removeFirst()
         try session.seek(to: target)
-        // Half a frame of slack, so a time written with rounding still selects its own frame.
-        let slack = 0.5 / max(info.frameRate.value, 1)
+        // A millisecond of slack (less at very high rates), so a time printed with rounding, as in
+        // the frame file names, still selects its own frame.
+        let slack = min(1e-3, 0.25 / max(info.frameRate.value, 1))
         var held: (time: Double, image: RGBImage)?
         while session.decodeNext() {
             let time = session.frameTime ?? target
