@@ -47,6 +47,8 @@ let package = Package(
             ]
         ),
 
+        .executableTarget(name: "media-bench", dependencies: ["Media"]),
+
         // MARK: - Tests
         .target(name: "TestSupport", dependencies: ["NN"], path: "Tests/TestSupport"),
         .testTarget(name: "MediaTests", dependencies: ["Media"]),
