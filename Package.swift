@@ -34,7 +34,7 @@ let package = Package(
 
         // MARK: - Library modules
         .target(name: "Media", dependencies: ["CFFmpeg", "CPNG"]),
-        .target(name: "NN", dependencies: ["CBLAS"], swiftSettings: fastMath),
+        .target(name: "NN", dependencies: ["CBLAS"], exclude: ["README.md"], swiftSettings: fastMath),
         .target(name: "Faces", dependencies: ["Media"], swiftSettings: fastMath),
 
         // MARK: - Executables

@@ -11,14 +11,16 @@ import Foundation
 /// p -= (lr / (1 − β1ᵗ)) · m / (sqrt(v) / sqrt(1 − β2ᵗ) + eps)
 /// ```
 ///
-/// Scalars are computed in Double and rounded to Float once, as PyTorch does with Python floats.
+/// Hyperparameters are `Double`, as PyTorch's Python floats, and scalars derived from them are
+/// computed in Double and rounded to Float once, as PyTorch does. This matters: `1 − β2` computed
+/// from `Float(0.999)` is 1.3e-5 relative away from PyTorch's, which shows in `exp_avg_sq`.
 public final class Adam {
     /// The parameters, in the order their moments are stored.
     public let parameters: [Parameter]
-    public var learningRate: Float
-    public var betas: (Float, Float)
-    public var eps: Float
-    public var weightDecay: Float
+    public var learningRate: Double
+    public var betas: (Double, Double)
+    public var eps: Double
+    public var weightDecay: Double
     /// The number of steps taken so far (t after the last step).
     public var stepCount: Int = 0
     /// m, one per parameter, same shapes (PyTorch's `exp_avg`).
@@ -34,8 +36,8 @@ public final class Adam {
     ///   - eps: added to the denominator, default 1e-8.
     ///   - weightDecay: L2 coefficient, default 0.
     public init(
-        parameters: [Parameter], learningRate: Float = 1e-3, betas: (Float, Float) = (0.9, 0.999),
-        eps: Float = 1e-8, weightDecay: Float = 0
+        parameters: [Parameter], learningRate: Double = 1e-3, betas: (Double, Double) = (0.9, 0.999),
+        eps: Double = 1e-8, weightDecay: Double = 0
     ) {
         self.parameters = parameters
         self.learningRate = learningRate
@@ -50,14 +52,14 @@ public final class Adam {
     public func step() {
         stepCount += 1
         let t = Double(stepCount)
-        let (beta1, beta2) = (Double(betas.0), Double(betas.1))
+        let (beta1, beta2) = betas
         let biasCorrection1 = 1 - pow(beta1, t)
         let biasCorrection2Root = (1 - pow(beta2, t)).squareRoot()
-        let stepSize = Float(Double(learningRate) / biasCorrection1)
+        let stepSize = Float(learningRate / biasCorrection1)
         let inverseCorrection2Root = Float(biasCorrection2Root)
         let weight1 = Float(1 - beta1)  // lerp weight
         let (decay2, weight2) = (Float(beta2), Float(1 - beta2))
-        let (eps, weightDecay) = (self.eps, self.weightDecay)
+        let (eps, weightDecay) = (Float(self.eps), Float(self.weightDecay))
 
         for index in parameters.indices {
             let parameter = parameters[index]

@@ -68,6 +68,10 @@ public struct CheckpointError: Error, Equatable, Sendable, CustomStringConvertib
         case valueNotRepresentable
         /// A tensor name cannot be written (`__metadata__` is reserved, and names must not be empty).
         case invalidTensorName
+
+        // MARK: Loading into a model
+        /// A tensor's shape differs from the shape the model's parameter or buffer has.
+        case shapeMismatch
     }
 
     /// What kind of failure this is.

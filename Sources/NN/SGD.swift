@@ -8,9 +8,10 @@
 /// ```
 public final class SGD {
     public let parameters: [Parameter]
-    public var learningRate: Float
-    public var momentum: Float
-    public var weightDecay: Float
+    /// Hyperparameters are `Double`, as PyTorch's Python floats (see `Adam`), rounded to Float once per step.
+    public var learningRate: Double
+    public var momentum: Double
+    public var weightDecay: Double
     public var nesterov: Bool
     /// The momentum buffers, one per parameter; `nil` before the first step.
     public var momentumBuffers: [Tensor]?
@@ -22,7 +23,7 @@ public final class SGD {
     ///   - momentum: default 0 (plain SGD).
     ///   - weightDecay: L2 coefficient, default 0.
     ///   - nesterov: Nesterov momentum, default `false`.
-    public init(parameters: [Parameter], learningRate: Float, momentum: Float = 0, weightDecay: Float = 0,
+    public init(parameters: [Parameter], learningRate: Double, momentum: Double = 0, weightDecay: Double = 0,
                 nesterov: Bool = false) {
         self.parameters = parameters
         self.learningRate = learningRate
@@ -35,7 +36,8 @@ public final class SGD {
     public func step() {
         let first = momentumBuffers == nil
         if first && momentum != 0 { momentumBuffers = parameters.map { Tensor(zeros: $0.value.shape) } }
-        let (lr, momentum, weightDecay, nesterov) = (learningRate, self.momentum, self.weightDecay, self.nesterov)
+        let (lr, momentum, weightDecay, nesterov) =
+            (Float(learningRate), Float(self.momentum), Float(self.weightDecay), self.nesterov)
         for index in parameters.indices {
             let parameter = parameters[index]
             let p = parameter.value.mutablePointer()

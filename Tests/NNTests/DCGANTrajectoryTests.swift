@@ -10,16 +10,6 @@ struct DCGANTrajectoryTests {
     /// conv and BatchNorm compound over 5 steps of two networks.
     static let tolerance = Tolerance(atol: 1e-4, rtol: 1e-3)
 
-    static func load(_ model: any Layer, from golden: GoldenFile, prefix: String) throws {
-        for (key, entry) in model.stateEntries() {
-            let value = try golden.tensor("\(prefix).\(key)")
-            switch entry {
-            case .parameter(let parameter): parameter.value = value
-            case .buffer(let buffer): buffer.value = value
-            }
-        }
-    }
-
     @Test func fiveStepsFollowPyTorch() throws {
         let golden = try GoldenFile("dcgan_trajectory")
         let config = try golden.object("config")
@@ -27,8 +17,8 @@ struct DCGANTrajectoryTests {
         #expect(nz == 16 && ngf == 8 && ndf == 8 && steps == 5)
         let generator = ReferenceDCGAN.generator(nz: nz, ngf: ngf)
         let discriminator = ReferenceDCGAN.discriminator(ndf: ndf)
-        try Self.load(generator, from: golden, prefix: "netG")
-        try Self.load(discriminator, from: golden, prefix: "netD")
+        try generator.loadState(from: golden.file, prefix: "netG")
+        try discriminator.loadState(from: golden.file, prefix: "netD")
         let optimizerG = Adam(parameters: generator.parameters, learningRate: 2e-4, betas: (0.5, 0.999))
         let optimizerD = Adam(parameters: discriminator.parameters, learningRate: 2e-4, betas: (0.5, 0.999))
 

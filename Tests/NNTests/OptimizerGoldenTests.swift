@@ -20,15 +20,14 @@ struct OptimizerGoldenTests {
             var adam: Adam? = nil
             if c.string("optimizer") == "adam" {
                 let betas = c["betas"] as? [Any] ?? []
-                let beta1 = Float((betas.first as? Double) ?? 0), beta2 = Float((betas.last as? Double) ?? 0)
-                let optimizer = Adam(parameters: [parameter], learningRate: Float(c.double("lr")),
-                                     betas: (beta1, beta2), eps: Float(c.double("eps")),
-                                     weightDecay: Float(c.double("weight_decay")))
+                let beta1 = (betas.first as? Double) ?? 0, beta2 = (betas.last as? Double) ?? 0
+                let optimizer = Adam(parameters: [parameter], learningRate: c.double("lr"),
+                                     betas: (beta1, beta2), eps: c.double("eps"), weightDecay: c.double("weight_decay"))
                 adam = optimizer
                 step = optimizer.step
             } else {
-                let optimizer = SGD(parameters: [parameter], learningRate: Float(c.double("lr")),
-                                    momentum: Float(c.double("momentum")), weightDecay: Float(c.double("weight_decay")),
+                let optimizer = SGD(parameters: [parameter], learningRate: c.double("lr"),
+                                    momentum: c.double("momentum"), weightDecay: c.double("weight_decay"),
                                     nesterov: c.bool("nesterov"))
                 step = optimizer.step
             }
