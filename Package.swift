@@ -34,8 +34,8 @@ let package = Package(
         .target(name: "CShims", dependencies: ["CFFmpeg", "CPNG"]),
 
         // MARK: - Library modules
-        .target(name: "Media", dependencies: ["CFFmpeg", "CPNG", "CShims"]),
-        .target(name: "NN", dependencies: ["CBLAS"], swiftSettings: fastMath),
+        .target(name: "Media", dependencies: ["CFFmpeg", "CPNG", "CShims"], exclude: ["README.md"]),
+        .target(name: "NN", dependencies: ["CBLAS"], exclude: ["README.md"], swiftSettings: fastMath),
         .target(name: "Faces", dependencies: ["Media"], swiftSettings: fastMath),
 
         // MARK: - Executables

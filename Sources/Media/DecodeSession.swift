@@ -8,7 +8,7 @@ final class DecodeSession {
     let path: String
     private(set) var format: UnsafeMutablePointer<AVFormatContext>?
     private(set) var codec: UnsafeMutablePointer<AVCodecContext>?
-    let streamIndex: Int32
+    private(set) var streamIndex: Int32 = -1
     private var packet: UnsafeMutablePointer<AVPacket>?
     /// The frame most recently received from the decoder.
     private(set) var frame: UnsafeMutablePointer<AVFrame>?
@@ -24,6 +24,8 @@ final class DecodeSession {
 
     init(path: String, threads: Int) throws(MediaError) {
         _ = FFmpeg.setUp
+        // Every stored property has its value from here on, so a throw below still runs deinit,
+        // which frees whatever was opened.
         self.path = path
         try FileChecks.readableFile(path, what: "video")
 
