@@ -23,6 +23,21 @@ public struct StepMetrics: Codable, Equatable, Sendable {
     /// Training throughput: real images consumed per second in this iteration (0 when not timed).
     public var imagesPerSecond: Double
 
+    /// Creates a record (the trainer fills it in; tests and tools build their own).
+    public init(step: Int, epoch: Int, lossD: Float, lossG: Float, dReal: Float, dFake: Float, dFakeAfter: Float,
+                accuracyReal: Float, accuracyFake: Float, imagesPerSecond: Double) {
+        self.step = step
+        self.epoch = epoch
+        self.lossD = lossD
+        self.lossG = lossG
+        self.dReal = dReal
+        self.dFake = dFake
+        self.dFakeAfter = dFakeAfter
+        self.accuracyReal = accuracyReal
+        self.accuracyFake = accuracyFake
+        self.imagesPerSecond = imagesPerSecond
+    }
+
     /// D's accuracy over real and fake together.
     public var accuracy: Float { (accuracyReal + accuracyFake) / 2 }
 
