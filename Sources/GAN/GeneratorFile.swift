@@ -7,7 +7,7 @@ import NN
 ///
 /// `__metadata__`: `schema` (`deepfake-gan-generator/1`), the architecture fields, `normalisation`
 /// (`[-1,1]: x = pixel / 127.5 - 1`), `crop` (the face crop convention of the training images),
-/// `classes` and, for a conditional model, `label_column`, plus provenance the caller adds.
+/// and provenance the caller adds (for a conditional model `label_column` and `class_names`).
 public enum GeneratorFile {
     /// The `schema` value of a generator file.
     public static let schema = "deepfake-gan-generator/1"
@@ -29,6 +29,7 @@ public enum GeneratorFile {
         for (key, value) in generator.architecture.metadata { metadata[key] = value }
         metadata["schema"] = schema
         metadata["normalisation"] = normalisation
+        metadata["sampling"] = "BatchNorm on batch statistics, batches of 64 (as dcgan/main.py samples)"
         if metadata["crop"] == nil { metadata["crop"] = defaultCrop }
         do {
             try SafeTensorsFile.write(generator.stateDict(), dtype: halfPrecision ? .f16 : .f32, metadata: metadata,
@@ -40,7 +41,7 @@ public enum GeneratorFile {
     }
 
     /// Reads a generator from a generator file or from a training checkpoint (its `generator.`
-    /// tensors), in inference mode (BatchNorm uses its running statistics).
+    /// tensors). Sample with `SampleGrid.generate` (BatchNorm on batch statistics, as the reference).
     /// - Parameter url: the file.
     /// - Returns: G and the file's metadata.
     /// - Throws: `TrainingError` `.corruptCheckpoint` when the file is unreadable or not a GAN file.
@@ -63,7 +64,6 @@ public enum GeneratorFile {
         } catch {
             throw TrainingError(code: .corruptCheckpoint, path: url.path, message: error.message)
         }
-        generator.setTraining(false)
         return (generator, file.metadata)
     }
 }

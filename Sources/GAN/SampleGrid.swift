@@ -14,8 +14,11 @@ public enum SampleGrid {
         classCount > 0 ? (0..<count).map { $0 % classCount } : nil
     }
 
-    /// Runs G in inference mode (BatchNorm on running statistics) in batches of at most 64, then
-    /// restores its mode.
+    /// Runs G on noise in batches of at most 64, with BatchNorm on each batch's statistics as
+    /// pytorch/examples `dcgan/main.py` samples (its fixed-noise grids run `netG` in training mode).
+    /// Early in training the running statistics lag far behind (running variance starts at 1
+    /// while G's activations are ~10⁻⁴), so eval-mode samples would be near-constant images. The
+    /// running statistics are saved and restored, so sampling changes nothing in G.
     /// - Parameters:
     ///   - generator: G.
     ///   - noise: `[N, nz, 1, 1]`.
@@ -27,8 +30,12 @@ public enum SampleGrid {
         let perImage = a.channels * a.imageSize * a.imageSize
         var output = [Float]()
         output.reserveCapacity(n * perImage)
-        generator.setTraining(false)
-        defer { generator.setTraining(true) }
+        let buffers = generator.stateEntries().compactMap { entry -> (Buffer, Tensor)? in
+            if case .buffer(let buffer) = entry.entry { return (buffer, buffer.value) }
+            return nil
+        }
+        generator.setTraining(true)
+        defer { for (buffer, saved) in buffers { buffer.value = saved } }
         let values = noise.data
         for start in stride(from: 0, to: n, by: 64) {
             let end = min(start + 64, n)

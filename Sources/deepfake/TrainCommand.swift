@@ -1,0 +1,218 @@
+import ArgumentParser
+import Foundation
+import GAN
+import NN
+
+struct TrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train a GAN on face images; resumable.",
+        discussion: """
+            Trains the DCGAN of pytorch/examples (or a 32/128 variant, a conditional one, or the \
+            fully connected --arch mlp) on a folder of images. A run folder holds run.json, \
+            metrics.jsonl, curves.svg, checkpoints/ (the last few and the best by SWD), samples/ \
+            (a grid from fixed noise each epoch) and, at the end, generator.safetensors. \
+            --resume RUN continues from the newest checkpoint exactly as if never interrupted, \
+            also after kill -9. Before training, a pre-check trains D alone against the untrained \
+            G and stops if it cannot separate them.
+            """)
+
+    @Option(name: .customLong("data"), help: "A folder of PNG/JPEG face images (repeatable).")
+    var data: [String] = []
+    @Option(help: "Index CSV with a 'file' column (e.g. utkface/index.csv), for --split and labels.")
+    var index: String?
+    @Option(help: "Train only on index rows whose 'split' column has this value (default 'train' with an index).")
+    var split: String?
+    @Option(help: "Index split used as the SWD holdout (default 'holdout' with an index; 'none' to skip).")
+    var holdoutSplit: String?
+    @Option(help: "Use at most N training images (quick runs).")
+    var maxImages: Int?
+
+    @Option(help: "Network family: dcgan or mlp.")
+    var arch: String?
+    @Option(help: "Image size (dcgan: 32, 64 or 128).")
+    var size: Int?
+    @Option(help: "Generator width (dcgan ngf; mlp hidden units).")
+    var ngf: Int?
+    @Option(help: "Discriminator width (dcgan ndf; mlp hidden units).")
+    var ndf: Int?
+    @Option(help: "Noise size.")
+    var nz: Int?
+    @Option(help: "Image channels (3; 1 for grey, e.g. --arch mlp).")
+    var channels: Int?
+    @Flag(help: "Train a conditional GAN on class labels (--labels/--index CSV and --label-column).")
+    var conditional = false
+    @Option(help: "CSV with the class labels (defaults to --index).")
+    var labels: String?
+    @Option(help: "Column of the label CSV holding the class.")
+    var labelColumn: String?
+
+    @Option(help: "Batch size.")
+    var batch: Int = 64
+    @Option(help: "Epochs (passes over the training images).")
+    var epochs: Int = 5
+    @Option(help: "Discriminator steps per generator step.")
+    var dSteps: Int = 1
+    @Option(help: "Generator loss: nonsaturating or minimax.")
+    var loss: String = "nonsaturating"
+    @Option(help: "One-sided label smoothing: D's target for real images is 1 - this (0.1 is usual).")
+    var labelSmoothing: Double = 0
+    @Option(help: "Adam learning rate.")
+    var lr: Double = 2e-4
+    @Option(help: "Seed of weights, noise and data order.")
+    var seed: UInt64 = 1
+
+    @Option(name: .customLong("run"), help: "New run folder.")
+    var runFolder: String?
+    @Option(help: "Continue the run in this folder from its newest checkpoint.")
+    var resume: String?
+    @Option(help: "Write a checkpoint every N iterations (and at each epoch's end).")
+    var checkpointEvery: Int = 100
+    @Option(help: "Checkpoints kept besides the best.")
+    var keep: Int = 3
+    @Option(help: "Images a side for the per-epoch SWD (0 turns it off).")
+    var swdImages: Int = 2048
+    @Option(help: "D steps of the pre-check (0 skips it).")
+    var precheckSteps: Int = 200
+    @Option(help: "Stop after N iterations in this sitting (resume later with --resume).")
+    var stopAfter: Int?
+    @Option(help: "At the end, also write the generator alone to this file.")
+    var export: String?
+    @Flag(help: "Write the exported generator in float16.")
+    var half = false
+
+    func validate() throws {
+        if (runFolder == nil) == (resume == nil) { throw ValidationError("Give either --run DIR (a new run) or --resume DIR.") }
+        if runFolder != nil && data.isEmpty { throw ValidationError("--data FOLDER is required for a new run.") }
+        if let arch, GANArchitecture.Kind(rawValue: arch) == nil { throw ValidationError("--arch must be dcgan or mlp, got '\(arch)'.") }
+        if GANLoss(rawValue: loss) == nil { throw ValidationError("--loss must be nonsaturating or minimax, got '\(loss)'.") }
+        if conditional && labelColumn == nil { throw ValidationError("--conditional needs --label-column COL (and --labels CSV).") }
+        if epochs < 1 { throw ValidationError("--epochs must be at least 1.") }
+        if let stopAfter, stopAfter < 1 { throw ValidationError("--stop-after must be at least 1.") }
+    }
+
+    func run() throws {
+        let session: TrainingSession
+        let settings: [String: String]
+        if let resume {
+            session = try TrainingSession.resume(folder: URL(fileURLWithPath: resume))
+            try checkArchitectureOptions(against: session.record.architecture, path: resume)
+            settings = session.record.data
+            session.options.epochs = epochs == 5 ? session.options.epochs : epochs
+            session.options.stopAfter = stopAfter
+            Terminal.error("resuming \(resume) at step \(session.trainer.step) (epoch \(session.position.epoch), "
+                           + "batch \(session.position.step)): \(session.record.architecture.summary)")
+        } else {
+            settings = dataSettings()
+            session = try startRun(settings: settings)
+        }
+        let record = session.record
+        let a = record.architecture
+        let folders = settings["data"]!.split(separator: "\n").map(String.init)
+        let training = try loadImages(folders: folders, settings: settings, split: settings["split"], size: a.imageSize,
+                                      limit: settings["max_images"].flatMap { Int($0) })
+        if a.isConditional && training.classNames.count != a.classCount {
+            throw CleanError("The labels now give \(training.classNames.count) classes, the run was started with \(a.classCount).")
+        }
+        let holdout: Tensor? = try settings["holdout_split"].flatMap { split in
+            let set = try loadImages(folders: folders, settings: settings, split: split, size: a.imageSize,
+                                     limit: max(session.options.swdImages, session.options.sampleCount))
+            return set.tensor(first: set.count, channels: a.channels)
+        }
+        Terminal.error("\(training.count) training images" + (holdout.map { ", \($0.shape[0]) holdout images" } ?? "")
+                       + (training.skipped.isEmpty ? "" : ", \(training.skipped.count) unreadable skipped"))
+        let source = FolderBatchSource(data: training, batchSize: record.training.batchSize, channels: a.channels,
+                                       seed: record.training.seed, flip: true, position: session.position)
+
+        if session.trainer.step == 0 && session.options.precheckSteps > 0 {
+            Terminal.error("pre-check: training D alone for \(session.options.precheckSteps) steps")
+            let precheckSource = FolderBatchSource(data: training, batchSize: record.training.batchSize, channels: a.channels,
+                                                   seed: record.training.seed ^ 0x5052_4543, flip: true,
+                                                   position: DataPosition())
+            if let result = try session.precheck(nextBatch: { precheckSource.nextBatch() }) {
+                Terminal.error(String(format: "pre-check passed: D accuracy %.3f", result.accuracy))
+            }
+        }
+        let reporter = TrainingReporter(session: session, batchesPerEpoch: source.batchesPerEpoch)
+        try session.run(source: source, holdout: holdout) { event in reporter.handle(event) }
+        reporter.finish()
+        if let export {
+            try GeneratorFile.write(session.trainer.generator, halfPrecision: half, extra: session.provenance(),
+                                    to: URL(fileURLWithPath: export))
+            Terminal.error("wrote generator \(export)\(half ? " (float16)" : "")")
+        }
+    }
+
+    private func dataSettings() -> [String: String] {
+        let labelCSV = labels ?? index
+        var settings: [String: String] = ["data": data.joined(separator: "\n")]
+        if let index { settings["index"] = index }
+        if let labelCSV, conditional { settings["labels"] = labelCSV }
+        if let labelColumn, conditional { settings["label_column"] = labelColumn }
+        if let split = split ?? (index != nil ? "train" : nil) { settings["split"] = split }
+        let holdout = holdoutSplit ?? (index != nil ? "holdout" : nil)
+        if let holdout, holdout != "none" { settings["holdout_split"] = holdout }
+        if let maxImages { settings["max_images"] = String(maxImages) }
+        return settings
+    }
+
+    private func loadImages(folders: [String], settings: [String: String], split: String?, size: Int,
+                            limit: Int?) throws -> FaceImageFolder {
+        let csv = settings["labels"] ?? settings["index"]
+        let set = try FaceImageFolder.load(folders: folders, size: size, index: csv, split: split,
+                                           labelColumn: settings["label_column"], limit: limit)
+        for (path, reason) in set.skipped.prefix(5) { Terminal.error("warning: skipped \(path): \(reason)") }
+        if set.skipped.count > 5 { Terminal.error("warning: skipped \(set.skipped.count) unreadable images in all") }
+        return set
+    }
+
+    /// A new run: everything is checked and the data loaded before the folder is created.
+    private func startRun(settings: [String: String]) throws -> TrainingSession {
+        var architecture = GANArchitecture(
+            kind: GANArchitecture.Kind(rawValue: arch ?? "dcgan")!, imageSize: size ?? 64,
+            channels: channels ?? (arch == "mlp" ? 1 : 3), noiseSize: nz ?? 100, generatorWidth: ngf ?? 64,
+            discriminatorWidth: ndf ?? 64)
+        let configuration = TrainingConfiguration(
+            batchSize: batch, discriminatorSteps: dSteps, loss: GANLoss(rawValue: loss)!, labelSmoothing: labelSmoothing,
+            learningRate: lr, seed: seed)
+        try architecture.validate()
+        try configuration.validate()
+        let folders = settings["data"]!.split(separator: "\n").map(String.init)
+        // Load once here so that empty or unreadable data fails before anything is written.
+        let probe = try loadImages(folders: folders, settings: settings, split: settings["split"],
+                                   size: architecture.imageSize, limit: settings["max_images"].flatMap { Int($0) })
+        guard probe.count >= batch else {
+            throw CleanError("Only \(probe.count) training images, fewer than one batch of \(batch). Add images or lower --batch.")
+        }
+        var recorded = settings
+        if conditional {
+            architecture.classCount = probe.classNames.count
+            guard architecture.classCount >= 2 else {
+                throw CleanError("Column '\(labelColumn!)' holds \(architecture.classCount) class; a conditional GAN needs at least 2.")
+            }
+            recorded["class_names"] = probe.classNames.joined(separator: ",")
+        }
+        let options = SessionOptions(
+            epochs: epochs, checkpointEvery: checkpointEvery, keepLast: keep, swdImages: swdImages,
+            precheckSteps: precheckSteps, stopAfter: stopAfter)
+        return try TrainingSession.start(folder: URL(fileURLWithPath: runFolder!), architecture: architecture,
+                                         configuration: configuration, options: options, data: recorded)
+    }
+
+    /// On --resume, architecture options given on the command line must match the run's.
+    private func checkArchitectureOptions(against a: GANArchitecture, path: String) throws {
+        let given: [(String, Int?, Int)] = [("--size", size, a.imageSize), ("--ngf", ngf, a.generatorWidth),
+                                            ("--ndf", ndf, a.discriminatorWidth), ("--nz", nz, a.noiseSize)]
+        for (name, value, actual) in given {
+            if let value, value != actual {
+                throw TrainingError(code: .architectureMismatch, path: path,
+                                    message: "Run '\(path)' was trained with \(name) \(actual), not \(value): its checkpoints hold "
+                                        + "a \(a.summary) GAN. Drop \(name) to resume it, or start a new run.")
+            }
+        }
+        if let arch, arch != a.kind.rawValue {
+            throw TrainingError(code: .architectureMismatch, path: path,
+                                message: "Run '\(path)' is a \(a.kind.rawValue) GAN, not \(arch). Drop --arch to resume it.")
+        }
+    }
+}
