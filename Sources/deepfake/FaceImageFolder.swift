@@ -141,8 +141,12 @@ final class FolderBatchSource: RealBatchSource {
     private(set) var position: DataPosition
     private var order: [Int] = []
     private var orderEpoch = -1
+    /// Indices batch after batch over the whole run, replacing the shuffle (benchmarks).
+    private let fixedOrder: [Int]?
 
-    init(data: FaceImageFolder, batchSize: Int, channels: Int, seed: UInt64, flip: Bool, position: DataPosition) {
+    init(data: FaceImageFolder, batchSize: Int, channels: Int, seed: UInt64, flip: Bool, position: DataPosition,
+         fixedOrder: [Int]? = nil) {
+        self.fixedOrder = fixedOrder
         self.data = data
         self.batchSize = batchSize
         self.channels = channels
@@ -160,7 +164,11 @@ final class FolderBatchSource: RealBatchSource {
             orderEpoch = position.epoch
         }
         let start = position.step * batchSize
-        let indices = (start..<(start + batchSize)).map { order[$0 % order.count] }
+        var indices = (start..<(start + batchSize)).map { order[$0 % order.count] }
+        if let fixedOrder {
+            let offset = (position.epoch * batchesPerEpoch + position.step) * batchSize
+            indices = (offset..<(offset + batchSize)).map { fixedOrder[$0 % fixedOrder.count] }
+        }
         // Flips depend only on (epoch, step), so a resumed run flips the same images.
         var random = SeededGenerator(seed: seed ^ (UInt64(position.epoch) << 32 | UInt64(position.step)))
         let flips = (0..<batchSize).map { _ in flip && random.next() & 1 == 1 }

@@ -49,8 +49,8 @@ struct TrainCommand: ParsableCommand {
 
     @Option(help: "Batch size.")
     var batch: Int = 64
-    @Option(help: "Epochs (passes over the training images).")
-    var epochs: Int = 5
+    @Option(help: "Epochs (passes over the training images; default 5). With --resume, extends the run.")
+    var epochs: Int?
     @Option(help: "Discriminator steps per generator step.")
     var dSteps: Int = 1
     @Option(help: "Generator loss: nonsaturating or minimax.")
@@ -76,6 +76,12 @@ struct TrainCommand: ParsableCommand {
     var precheckSteps: Int = 200
     @Option(help: "Stop after N iterations in this sitting (resume later with --resume).")
     var stopAfter: Int?
+    @Option(help: "Initial weights: a safetensors file with PyTorch state_dicts under netG. and netD. (benchmarks).")
+    var initWeights: String?
+    @Option(help: "Fixed data order: little-endian Int32 image indices, batch after batch (benchmarks; no flips).")
+    var dataOrder: String?
+    @Flag(help: "Do not flip training images horizontally.")
+    var noFlip = false
     @Option(help: "At the end, also write the generator alone to this file.")
     var export: String?
     @Flag(help: "Write the exported generator in float16.")
@@ -87,7 +93,7 @@ struct TrainCommand: ParsableCommand {
         if let arch, GANArchitecture.Kind(rawValue: arch) == nil { throw ValidationError("--arch must be dcgan or mlp, got '\(arch)'.") }
         if GANLoss(rawValue: loss) == nil { throw ValidationError("--loss must be nonsaturating or minimax, got '\(loss)'.") }
         if conditional && labelColumn == nil { throw ValidationError("--conditional needs --label-column COL (and --labels CSV).") }
-        if epochs < 1 { throw ValidationError("--epochs must be at least 1.") }
+        if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1.") }
         if let stopAfter, stopAfter < 1 { throw ValidationError("--stop-after must be at least 1.") }
     }
 
@@ -98,7 +104,7 @@ struct TrainCommand: ParsableCommand {
             session = try TrainingSession.resume(folder: URL(fileURLWithPath: resume))
             try checkArchitectureOptions(against: session.record.architecture, path: resume)
             settings = session.record.data
-            session.options.epochs = epochs == 5 ? session.options.epochs : epochs
+            if let epochs { session.options.epochs = epochs }
             session.options.stopAfter = stopAfter
             Terminal.error("resuming \(resume) at step \(session.trainer.step) (epoch \(session.position.epoch), "
                            + "batch \(session.position.step)): \(session.record.architecture.summary)")
@@ -121,8 +127,15 @@ struct TrainCommand: ParsableCommand {
         }
         Terminal.error("\(training.count) training images" + (holdout.map { ", \($0.shape[0]) holdout images" } ?? "")
                        + (training.skipped.isEmpty ? "" : ", \(training.skipped.count) unreadable skipped"))
+        let order = try settings["data_order"].map { try Self.readOrder($0, count: training.count) }
         let source = FolderBatchSource(data: training, batchSize: record.training.batchSize, channels: a.channels,
-                                       seed: record.training.seed, flip: true, position: session.position)
+                                       seed: record.training.seed, flip: settings["flip"] != "false" && order == nil,
+                                       position: session.position, fixedOrder: order)
+        if let initWeights = settings["init"], session.trainer.step == 0 {
+            let file = try SafeTensorsFile(contentsOf: URL(fileURLWithPath: initWeights))
+            try session.trainer.generator.loadState(from: file, prefix: "netG")
+            try session.trainer.discriminator.loadState(from: file, prefix: "netD")
+        }
 
         if session.trainer.step == 0 && session.options.precheckSteps > 0 {
             Terminal.error("pre-check: training D alone for \(session.options.precheckSteps) steps")
@@ -153,6 +166,9 @@ struct TrainCommand: ParsableCommand {
         let holdout = holdoutSplit ?? (index != nil ? "holdout" : nil)
         if let holdout, holdout != "none" { settings["holdout_split"] = holdout }
         if let maxImages { settings["max_images"] = String(maxImages) }
+        if let initWeights { settings["init"] = initWeights }
+        if let dataOrder { settings["data_order"] = dataOrder }
+        if noFlip { settings["flip"] = "false" }
         return settings
     }
 
@@ -193,10 +209,24 @@ struct TrainCommand: ParsableCommand {
             recorded["class_names"] = probe.classNames.joined(separator: ",")
         }
         let options = SessionOptions(
-            epochs: epochs, checkpointEvery: checkpointEvery, keepLast: keep, swdImages: swdImages,
+            epochs: epochs ?? 5, checkpointEvery: checkpointEvery, keepLast: keep, swdImages: swdImages,
             precheckSteps: precheckSteps, stopAfter: stopAfter)
         return try TrainingSession.start(folder: URL(fileURLWithPath: runFolder!), architecture: architecture,
                                          configuration: configuration, options: options, data: recorded)
+    }
+
+    /// A data order file: Int32 indices into the training images, batch after batch.
+    static func readOrder(_ path: String, count: Int) throws -> [Int] {
+        guard let data = FileManager.default.contents(atPath: path), data.count % 4 == 0, !data.isEmpty else {
+            throw CleanError("Cannot read the data order '\(path)': expected little-endian Int32 indices.")
+        }
+        let order = data.withUnsafeBytes { raw in
+            (0..<(data.count / 4)).map { Int(Int32(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 4, as: Int32.self))) }
+        }
+        guard order.allSatisfy({ $0 >= 0 && $0 < count }) else {
+            throw CleanError("The data order '\(path)' holds indices outside 0..<\(count) (the training images).")
+        }
+        return order
     }
 
     /// On --resume, architecture options given on the command line must match the run's.

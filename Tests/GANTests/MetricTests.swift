@@ -1,5 +1,5 @@
 import Foundation
-import GAN
+@testable import GAN
 import NN
 import Testing
 
@@ -74,5 +74,17 @@ struct MetricTests {
         #expect(throws: TrainingError.self) {
             try GANArchitecture(imageSize: 48).validate()
         }
+    }
+}
+
+/// The SWD's radix sort agrees with the standard library's sort, negatives, zeros and all.
+@Test func radixSortedColumnsMatchSort() {
+    var random = SeededGenerator(seed: 8)
+    let values = (0..<3000).map { _ in Float(random.nextNormal() * 100) } + [0, -0.0, 1e-30, -1e-30, .infinity, -.infinity]
+    let columns = 3
+    let rows = values.count / columns
+    for column in 0..<columns {
+        let expected = (0..<rows).map { values[$0 * columns + column] }.sorted()
+        #expect(SlicedWasserstein.sortedColumn(values, column: column, rows: rows, columns: columns) == expected)
     }
 }
