@@ -40,6 +40,31 @@ public enum GeneratorFile {
         }
     }
 
+    /// The `schema` of a file holding both networks without optimizer state (`models/`).
+    public static let networksSchema = "deepfake-gan-networks/1"
+
+    /// Writes G and D (no optimizer state) under `generator.` and `discriminator.` prefixes: the
+    /// shipped model, from which the detector starts with D. Metadata as `write`.
+    /// - Throws: `TrainingError` `.writeFailed`.
+    public static func writeNetworks(generator: Generator, discriminator: Discriminator, halfPrecision: Bool = false,
+                                     extra: [String: String] = [:], to url: URL) throws(TrainingError) {
+        var metadata = extra
+        for (key, value) in generator.architecture.metadata { metadata[key] = value }
+        metadata["schema"] = networksSchema
+        metadata["normalisation"] = normalisation
+        metadata["sampling"] = "BatchNorm on batch statistics, batches of 64 (as dcgan/main.py samples)"
+        if metadata["crop"] == nil { metadata["crop"] = defaultCrop }
+        var tensors: [String: Tensor] = [:]
+        for (key, value) in generator.stateDict() { tensors["generator." + key] = value }
+        for (key, value) in discriminator.stateDict() { tensors["discriminator." + key] = value }
+        do {
+            try SafeTensorsFile.write(tensors, dtype: halfPrecision ? .f16 : .f32, metadata: metadata, to: url)
+        } catch {
+            throw TrainingError(code: .writeFailed, path: url.path,
+                                message: "Cannot write '\(url.path)': \(error.message)")
+        }
+    }
+
     /// Reads a generator from a generator file or from a training checkpoint (its `generator.`
     /// tensors). Sample with `SampleGrid.generate` (BatchNorm on batch statistics, as the reference).
     /// - Parameter url: the file.
@@ -50,7 +75,7 @@ public enum GeneratorFile {
         let prefix: String
         switch file.metadata["schema"] {
         case schema: prefix = ""
-        case TrainingCheckpoint.schema: prefix = "generator"
+        case TrainingCheckpoint.schema, networksSchema: prefix = "generator"
         default:
             throw TrainingError(
                 code: .corruptCheckpoint, path: url.path,

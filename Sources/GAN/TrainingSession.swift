@@ -161,7 +161,10 @@ public final class TrainingSession {
         var swd: SlicedWasserstein.Result?
         if let holdout {
             let reference = Self.firstImages(holdout, count: options.sampleCount)
-            if let warning = monitor.checkDiversity(samples: samples, real: reference, step: trainer.step) {
+            // Before the monitor's window has passed, G's samples are all alike by construction
+            // (it has barely left its initialisation): no collapse warning then.
+            if trainer.step >= options.monitorWindow,
+               let warning = monitor.checkDiversity(samples: samples, real: reference, step: trainer.step) {
                 events(.warning(warning))
             }
             if options.swdImages > 0 && holdout.shape[0] >= 2 {

@@ -84,7 +84,11 @@ struct TrainCommand: ParsableCommand {
     var noFlip = false
     @Option(help: "At the end, also write the generator alone to this file.")
     var export: String?
-    @Flag(help: "Write the exported generator in float16.")
+    @Option(help: "At the end, also write G and D (no optimizer state) to this file, e.g. for models/.")
+    var exportNetworks: String?
+    @Flag(help: "Export from the best checkpoint by SWD instead of the last state.")
+    var exportBest = false
+    @Flag(help: "Write the exported files in float16.")
     var half = false
 
     func validate() throws {
@@ -149,10 +153,25 @@ struct TrainCommand: ParsableCommand {
         let reporter = TrainingReporter(session: session, batchesPerEpoch: source.batchesPerEpoch)
         try session.run(source: source, holdout: holdout) { event in reporter.handle(event) }
         reporter.finish()
+        var trainer = session.trainer
+        var provenance = session.provenance()
+        if exportBest, export != nil || exportNetworks != nil,
+           FileManager.default.fileExists(atPath: session.folder.bestCheckpoint.path) {
+            let best = try TrainingCheckpoint.read(session.folder.bestCheckpoint)
+            trainer = best.trainer
+            provenance["step"] = String(trainer.step)
+            provenance["swd"] = best.metadata["swd"]
+            Terminal.error("exporting the best checkpoint by SWD: step \(trainer.step), SWD \(best.metadata["swd"] ?? "?")")
+        }
         if let export {
-            try GeneratorFile.write(session.trainer.generator, halfPrecision: half, extra: session.provenance(),
+            try GeneratorFile.write(trainer.generator, halfPrecision: half, extra: provenance,
                                     to: URL(fileURLWithPath: export))
             Terminal.error("wrote generator \(export)\(half ? " (float16)" : "")")
+        }
+        if let exportNetworks {
+            try GeneratorFile.writeNetworks(generator: trainer.generator, discriminator: trainer.discriminator,
+                                            halfPrecision: half, extra: provenance, to: URL(fileURLWithPath: exportNetworks))
+            Terminal.error("wrote G and D \(exportNetworks)\(half ? " (float16)" : "")")
         }
     }
 
