@@ -54,6 +54,6 @@ let package = Package(
         .testTarget(name: "MediaTests", dependencies: ["Media"]),
         .testTarget(name: "NNTests", dependencies: ["NN", "TestSupport"]),
         .testTarget(name: "FacesTests", dependencies: ["Faces", "Media"]),
-        .testTarget(name: "DeepfakeCLITests", dependencies: ["deepfake"]),
+        .testTarget(name: "DeepfakeCLITests", dependencies: ["deepfake"], exclude: ["Snapshots"]),
     ]
 )
