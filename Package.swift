@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "Media", targets: ["Media"]),
         .library(name: "NN", targets: ["NN"]),
         .library(name: "Faces", targets: ["Faces"]),
+        .library(name: "Datasets", targets: ["Datasets"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -37,12 +38,13 @@ let package = Package(
         .target(name: "Media", dependencies: ["CFFmpeg", "CPNG", "CShims"], exclude: ["README.md"]),
         .target(name: "NN", dependencies: ["CBLAS"], exclude: ["README.md"], swiftSettings: fastMath),
         .target(name: "Faces", dependencies: ["Media"], swiftSettings: fastMath),
+        .target(name: "Datasets", dependencies: ["Media", "Faces", "NN"], exclude: ["README.md"]),
 
         // MARK: - Executables
         .executableTarget(
             name: "deepfake",
             dependencies: [
-                "Media", "NN", "Faces",
+                "Media", "NN", "Faces", "Datasets",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -54,6 +56,7 @@ let package = Package(
         .testTarget(name: "MediaTests", dependencies: ["Media"]),
         .testTarget(name: "NNTests", dependencies: ["NN", "TestSupport"]),
         .testTarget(name: "FacesTests", dependencies: ["Faces", "Media"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Media", "NN"]),
         .testTarget(name: "DeepfakeCLITests", dependencies: ["deepfake"], exclude: ["Snapshots"]),
     ]
 )
