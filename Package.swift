@@ -39,6 +39,7 @@ let package = Package(
         .target(name: "NN", dependencies: ["CBLAS"], exclude: ["README.md"], swiftSettings: fastMath),
         .target(name: "Faces", dependencies: ["Media"], swiftSettings: fastMath),
         .target(name: "Datasets", dependencies: ["Media", "Faces", "NN"], exclude: ["README.md"]),
+        .target(name: "Manipulation", dependencies: ["Media", "Faces", "Datasets"], exclude: ["README.md"]),
         .target(name: "Detection", dependencies: ["Media", "Faces", "Datasets", "NN"], exclude: ["README.md"]),
 
         // MARK: - Executables
@@ -59,6 +60,7 @@ let package = Package(
         .testTarget(name: "FacesTests", dependencies: ["Faces", "Media"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Media", "NN"]),
         .testTarget(name: "DetectionTests", dependencies: ["Detection"]),
+        .testTarget(name: "ManipulationTests", dependencies: ["Manipulation", "Media"]),
         .testTarget(name: "DeepfakeCLITests", dependencies: ["deepfake"], exclude: ["Snapshots"]),
     ]
 )
