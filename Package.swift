@@ -59,7 +59,7 @@ let package = Package(
         .testTarget(name: "NNTests", dependencies: ["NN", "TestSupport"]),
         .testTarget(name: "FacesTests", dependencies: ["Faces", "Media"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Media", "NN"]),
-        .testTarget(name: "DetectionTests", dependencies: ["Detection"]),
+        .testTarget(name: "DetectionTests", dependencies: ["Detection", "Media", "TestSupport"]),
         .testTarget(name: "ManipulationTests", dependencies: ["Manipulation", "Media"]),
         .testTarget(name: "DeepfakeCLITests", dependencies: ["deepfake"], exclude: ["Snapshots"]),
     ]

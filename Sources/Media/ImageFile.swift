@@ -136,3 +136,17 @@ public struct PNGImage: Sendable, Equatable {
         self.samples = samples
     }
 }
+
+extension ImageFile {
+    /// The image encoded as PNG bytes (for embedding, e.g. in an HTML report).
+    public static func pngData(_ image: RGBImage) throws(MediaError) -> Data {
+        let path = FileManager.default.temporaryDirectory
+            .appendingPathComponent("deepfake-\(UInt64.random(in: 0...UInt64.max)).png").path
+        try writePNG(image, to: path)
+        defer { unlink(path) }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw MediaError(.ioFailed, path: path, reason: "could not read back the encoded PNG", hint: "Check the temporary folder")
+        }
+        return data
+    }
+}
