@@ -58,7 +58,7 @@ let package = Package(
         .testTarget(name: "MediaTests", dependencies: ["Media"]),
         .testTarget(name: "NNTests", dependencies: ["NN", "TestSupport"]),
         .testTarget(name: "FacesTests", dependencies: ["Faces", "Media"]),
-        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Media", "NN"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Media", "NN", "TestSupport"]),
         .testTarget(name: "DetectionTests", dependencies: ["Detection", "Media", "TestSupport"]),
         .testTarget(name: "ManipulationTests", dependencies: ["Manipulation", "Media"]),
         .testTarget(name: "DeepfakeCLITests", dependencies: ["deepfake"], exclude: ["Snapshots"]),
