@@ -14,7 +14,8 @@ public enum ImageFile {
             return RGBImage(width: png.width, height: png.height, pixels: png.samples.map { UInt8($0) })
         }
         do throws(MediaError) {
-            let reader = try VideoReader(path: path)
+            // One picture: decoder threads would only add start-up cost.
+            let reader = try VideoReader(path: path, options: .init(threads: 1))
             guard let first = try reader.frames(.all).next() else {
                 throw MediaError(
                     .invalidImage, path: path, reason: "the file holds no decodable picture",
