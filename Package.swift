@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "Media", targets: ["Media"]),
         .library(name: "NN", targets: ["NN"]),
         .library(name: "Faces", targets: ["Faces"]),
+        .library(name: "Datasets", targets: ["Datasets"]),
         .library(name: "GAN", targets: ["GAN"]),
     ],
     dependencies: [
@@ -42,12 +43,15 @@ let package = Package(
         // projections) ran ~40 s per call unoptimised in `swift test`, and tests call it often.
         .target(name: "GAN", dependencies: ["NN"], exclude: ["README.md"],
                 swiftSettings: fastMath + [.unsafeFlags(["-O"], .when(configuration: .debug))]),
+        .target(name: "Datasets", dependencies: ["Media", "Faces", "NN"], exclude: ["README.md"]),
+        .target(name: "Manipulation", dependencies: ["Media", "Faces", "Datasets"], exclude: ["README.md"]),
+        .target(name: "Detection", dependencies: ["Media", "Faces", "Datasets", "NN"], exclude: ["README.md"]),
 
         // MARK: - Executables
         .executableTarget(
             name: "deepfake",
             dependencies: [
-                "Media", "NN", "Faces", "GAN",
+                "Media", "NN", "Faces", "Datasets", "GAN",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -56,10 +60,13 @@ let package = Package(
 
         // MARK: - Tests
         .target(name: "TestSupport", dependencies: ["NN"], path: "Tests/TestSupport"),
-        .testTarget(name: "MediaTests", dependencies: ["Media"]),
+        .testTarget(name: "MediaTests", dependencies: ["Media", "media-bench"]),
         .testTarget(name: "NNTests", dependencies: ["NN", "TestSupport"]),
         .testTarget(name: "GANTests", dependencies: ["GAN", "TestSupport"]),
         .testTarget(name: "FacesTests", dependencies: ["Faces", "Media"]),
-        .testTarget(name: "DeepfakeCLITests", dependencies: ["deepfake"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Media", "NN", "TestSupport"]),
+        .testTarget(name: "DetectionTests", dependencies: ["Detection", "Media", "TestSupport"]),
+        .testTarget(name: "ManipulationTests", dependencies: ["Manipulation", "Media"]),
+        .testTarget(name: "DeepfakeCLITests", dependencies: ["deepfake"], exclude: ["Snapshots"]),
     ]
 )

@@ -4,7 +4,7 @@ import Foundation
 /// instead of a generic "Invalid data" from the demuxer.
 enum FileChecks {
     /// Throws unless `path` is an existing, readable, non-empty regular file.
-    static func readableFile(_ path: String, what: String) throws(MediaError) {
+    static func readableFile(_ path: String, what: String, allowEmpty: Bool = false) throws(MediaError) {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw MediaError(
@@ -22,7 +22,7 @@ enum FileChecks {
                 hint: "Check the file's permissions (ls -l), or run as a user who can read it")
         }
         let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? nil
-        if size == 0 {
+        if size == 0 && !allowEmpty {
             throw MediaError(
                 .emptyFile, path: path, reason: "the file is empty (0 bytes)",
                 hint: "The download or copy probably failed; fetch the file again")
