@@ -1,4 +1,5 @@
 import ArgumentParser
+import Datasets
 import Foundation
 import GAN
 import NN
@@ -59,10 +60,10 @@ struct EvaluateGANCommand: ParsableCommand {
     func run() throws {
         let (generator, _) = try GeneratorFile.read(URL(fileURLWithPath: model))
         let a = generator.architecture
-        let set = try FaceImageFolder.load(folders: data, size: a.imageSize, index: index,
-                                           split: index == nil ? nil : split, labelColumn: nil)
+        let set = try TrainingData.load(folders: data, size: a.imageSize, index: index, split: split, labelColumn: nil,
+                                        cache: FaceImageSet.defaultCacheFolder)
         let count = min(images, set.count)
-        let holdout = set.tensor(first: count, channels: a.channels)
+        let holdout = TrainingData.tensor(set, first: count, channels: a.channels)
         var real = SlicedWasserstein.Descriptors(imageSize: a.imageSize, channels: a.channels, salt: 1)
         real.add(holdout)
         let swd = SlicedWasserstein.distance(real, descriptors(of: generator, count: count))
@@ -70,8 +71,8 @@ struct EvaluateGANCommand: ParsableCommand {
         let half = set.count / 2
         var first = SlicedWasserstein.Descriptors(imageSize: a.imageSize, channels: a.channels, salt: 1)
         var second = SlicedWasserstein.Descriptors(imageSize: a.imageSize, channels: a.channels, salt: 2)
-        first.add(set.tensor(first: min(half, count), channels: a.channels))
-        second.add(set.tensor(first: min(half, count), channels: a.channels, offset: half))
+        first.add(TrainingData.tensor(set, first: min(half, count), channels: a.channels))
+        second.add(TrainingData.tensor(set, first: min(half, count), channels: a.channels, offset: half))
         let floor = SlicedWasserstein.distance(first, second)
 
         var untrainedResult: SlicedWasserstein.Result?

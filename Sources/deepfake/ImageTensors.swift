@@ -6,47 +6,18 @@ import NN
 /// Moving images between `Media`'s 8-bit RGB and the GAN's `[N, C, S, S]` tensors in [-1, 1]
 /// (`x = pixel / 127.5 − 1`, the generator file's `normalisation`).
 enum ImageTensors {
-    /// Centre-crops to a square and resizes to `size × size`: box-averaged by the whole factor,
-    /// then bilinear for the rest.
-    static func square(_ image: RGBImage, size: Int) -> [UInt8] {
-        let side = min(image.width, image.height)
-        let (left, top) = ((image.width - side) / 2, (image.height - side) / 2)
-        if side == size && image.width == image.height { return image.pixels }
-        // Box-average by the integer factor first (anti-aliasing), then bilinear.
-        let factor = max(1, side / size)
-        let boxSide = side / factor
-        var box = [Float](repeating: 0, count: boxSide * boxSide * 3)
-        for y in 0..<boxSide {
-            for x in 0..<boxSide {
-                for c in 0..<3 {
-                    var total = 0
-                    for dy in 0..<factor {
-                        for dx in 0..<factor {
-                            total += Int(image.pixels[((top + y * factor + dy) * image.width + left + x * factor + dx) * 3 + c])
-                        }
-                    }
-                    box[(y * boxSide + x) * 3 + c] = Float(total) / Float(factor * factor)
-                }
+    /// The BT.601 luma of `[N, 3, S, S]` images, `[N, 1, S, S]` (grey architectures).
+    static func luma(_ images: Tensor) -> Tensor {
+        let (n, plane) = (images.shape[0], images.shape[2] * images.shape[3])
+        let values = images.data
+        var grey = [Float](repeating: 0, count: n * plane)
+        for image in 0..<n {
+            for k in 0..<plane {
+                let base = image * 3 * plane + k
+                grey[image * plane + k] = 0.299 * values[base] + 0.587 * values[base + plane] + 0.114 * values[base + 2 * plane]
             }
         }
-        var result = [UInt8](repeating: 0, count: size * size * 3)
-        let scale = Float(boxSide) / Float(size)
-        for y in 0..<size {
-            let sy = min(max((Float(y) + 0.5) * scale - 0.5, 0), Float(boxSide - 1))
-            let (y0, fy) = (Int(sy), sy - Float(Int(sy)))
-            let y1 = min(y0 + 1, boxSide - 1)
-            for x in 0..<size {
-                let sx = min(max((Float(x) + 0.5) * scale - 0.5, 0), Float(boxSide - 1))
-                let (x0, fx) = (Int(sx), sx - Float(Int(sx)))
-                let x1 = min(x0 + 1, boxSide - 1)
-                for c in 0..<3 {
-                    let top = box[(y0 * boxSide + x0) * 3 + c] * (1 - fx) + box[(y0 * boxSide + x1) * 3 + c] * fx
-                    let bottom = box[(y1 * boxSide + x0) * 3 + c] * (1 - fx) + box[(y1 * boxSide + x1) * 3 + c] * fx
-                    result[(y * size + x) * 3 + c] = UInt8(min(max((top * (1 - fy) + bottom * fy).rounded(), 0), 255))
-                }
-            }
-        }
-        return result
+        return Tensor(shape: [n, 1, images.shape[2], images.shape[3]], data: grey)
     }
 
     /// Images stored `N × S × S × 3` (HWC bytes) to `[n, C, S, S]` in [-1, 1]; C = 1 takes the

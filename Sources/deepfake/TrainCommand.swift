@@ -1,4 +1,5 @@
 import ArgumentParser
+import Datasets
 import Foundation
 import GAN
 import NN
@@ -27,6 +28,10 @@ struct TrainCommand: ParsableCommand {
     var holdoutSplit: String?
     @Option(help: "Use at most N training images (quick runs).")
     var maxImages: Int?
+    @Option(help: "Dataset cache folder (default $DEEPFAKE_CACHE or ~/.cache/deepfake/datasets).")
+    var cache: String?
+    @Flag(help: "Do not read or write the dataset cache.")
+    var noCache = false
 
     @Option(help: "Network family: dcgan or mlp.")
     var arch: String?
@@ -104,6 +109,7 @@ struct TrainCommand: ParsableCommand {
     func run() throws {
         let session: TrainingSession
         let settings: [String: String]
+        var loaded: FaceImageSet?
         if let resume {
             session = try TrainingSession.resume(folder: URL(fileURLWithPath: resume))
             try checkArchitectureOptions(against: session.record.architecture, path: resume)
@@ -114,27 +120,29 @@ struct TrainCommand: ParsableCommand {
                            + "batch \(session.position.step)): \(session.record.architecture.summary)")
         } else {
             settings = dataSettings()
-            session = try startRun(settings: settings)
+            (session, loaded) = try startRun(settings: settings)
         }
         let record = session.record
         let a = record.architecture
         let folders = settings["data"]!.split(separator: "\n").map(String.init)
-        let training = try loadImages(folders: folders, settings: settings, split: settings["split"], size: a.imageSize,
-                                      limit: settings["max_images"].flatMap { Int($0) })
-        if a.isConditional && training.classNames.count != a.classCount {
-            throw CleanError("The labels now give \(training.classNames.count) classes, the run was started with \(a.classCount).")
+        let training = try loaded ?? loadImages(folders: folders, settings: settings, split: settings["split"],
+                                                size: a.imageSize, limit: settings["max_images"].flatMap { Int($0) })
+        if a.isConditional, let labels = training.labels, labels.contains(where: { $0 < 0 || $0 >= a.classCount }) {
+            throw CleanError("The labels now fall outside the run's \(a.classCount) classes (0..<\(a.classCount)).")
         }
         let holdout: Tensor? = try settings["holdout_split"].flatMap { split in
             let set = try loadImages(folders: folders, settings: settings, split: split, size: a.imageSize,
                                      limit: max(session.options.swdImages, session.options.sampleCount))
-            return set.tensor(first: set.count, channels: a.channels)
+            return TrainingData.tensor(set, first: set.count, channels: a.channels)
         }
         Terminal.error("\(training.count) training images" + (holdout.map { ", \($0.shape[0]) holdout images" } ?? "")
                        + (training.skipped.isEmpty ? "" : ", \(training.skipped.count) unreadable skipped"))
         let order = try settings["data_order"].map { try Self.readOrder($0, count: training.count) }
-        let source = FolderBatchSource(data: training, batchSize: record.training.batchSize, channels: a.channels,
-                                       seed: record.training.seed, flip: settings["flip"] != "false" && order == nil,
-                                       position: session.position, fixedOrder: order)
+        let source: any RealBatchSource = order.map {
+            FixedOrderBatchSource(set: training, order: $0, batchSize: record.training.batchSize, channels: a.channels,
+                                  position: session.position)
+        } ?? LoaderBatchSource(set: training, batchSize: record.training.batchSize, seed: record.training.seed,
+                               flip: settings["flip"] != "false", channels: a.channels, position: session.position)
         if let initWeights = settings["init"], session.trainer.step == 0 {
             let file = try SafeTensorsFile(contentsOf: URL(fileURLWithPath: initWeights))
             try session.trainer.generator.loadState(from: file, prefix: "netG")
@@ -143,9 +151,9 @@ struct TrainCommand: ParsableCommand {
 
         if session.trainer.step == 0 && session.options.precheckSteps > 0 {
             Terminal.error("pre-check: training D alone for \(session.options.precheckSteps) steps")
-            let precheckSource = FolderBatchSource(data: training, batchSize: record.training.batchSize, channels: a.channels,
+            let precheckSource = LoaderBatchSource(set: training, batchSize: record.training.batchSize,
                                                    seed: record.training.seed ^ 0x5052_4543, flip: true,
-                                                   position: DataPosition())
+                                                   channels: a.channels, position: DataPosition())
             if let result = try session.precheck(nextBatch: { precheckSource.nextBatch() }) {
                 Terminal.error(String(format: "pre-check passed: D accuracy %.3f", result.accuracy))
             }
@@ -188,21 +196,18 @@ struct TrainCommand: ParsableCommand {
         if let initWeights { settings["init"] = initWeights }
         if let dataOrder { settings["data_order"] = dataOrder }
         if noFlip { settings["flip"] = "false" }
+        if !noCache { settings["cache"] = cache ?? FaceImageSet.defaultCacheFolder }
         return settings
     }
 
     private func loadImages(folders: [String], settings: [String: String], split: String?, size: Int,
-                            limit: Int?) throws -> FaceImageFolder {
-        let csv = settings["labels"] ?? settings["index"]
-        let set = try FaceImageFolder.load(folders: folders, size: size, index: csv, split: split,
-                                           labelColumn: settings["label_column"], limit: limit)
-        for (path, reason) in set.skipped.prefix(5) { Terminal.error("warning: skipped \(path): \(reason)") }
-        if set.skipped.count > 5 { Terminal.error("warning: skipped \(set.skipped.count) unreadable images in all") }
-        return set
+                            limit: Int?) throws -> FaceImageSet {
+        try TrainingData.load(folders: folders, size: size, index: settings["labels"] ?? settings["index"], split: split,
+                              labelColumn: settings["label_column"], cache: settings["cache"], limit: limit)
     }
 
     /// A new run: everything is checked and the data loaded before the folder is created.
-    private func startRun(settings: [String: String]) throws -> TrainingSession {
+    private func startRun(settings: [String: String]) throws -> (TrainingSession, FaceImageSet) {
         var architecture = GANArchitecture(
             kind: GANArchitecture.Kind(rawValue: arch ?? "dcgan")!, imageSize: size ?? 64,
             channels: channels ?? (arch == "mlp" ? 1 : 3), noiseSize: nz ?? 100, generatorWidth: ngf ?? 64,
@@ -221,17 +226,19 @@ struct TrainCommand: ParsableCommand {
         }
         var recorded = settings
         if conditional {
-            architecture.classCount = probe.classNames.count
-            guard architecture.classCount >= 2 else {
-                throw CleanError("Column '\(labelColumn!)' holds \(architecture.classCount) class; a conditional GAN needs at least 2.")
+            let labels = probe.labels ?? []
+            architecture.classCount = (labels.max() ?? 0) + 1
+            guard labels.min() ?? 0 >= 0, architecture.classCount >= 2 else {
+                throw CleanError("Column '\(labelColumn!)' must hold class indices 0, 1, … with at least 2 classes.")
             }
-            recorded["class_names"] = probe.classNames.joined(separator: ",")
+            recorded["class_names"] = (0..<architecture.classCount).map(String.init).joined(separator: ",")
         }
         let options = SessionOptions(
             epochs: epochs ?? 5, checkpointEvery: checkpointEvery, keepLast: keep, swdImages: swdImages,
             precheckSteps: precheckSteps, stopAfter: stopAfter)
-        return try TrainingSession.start(folder: URL(fileURLWithPath: runFolder!), architecture: architecture,
-                                         configuration: configuration, options: options, data: recorded)
+        let session = try TrainingSession.start(folder: URL(fileURLWithPath: runFolder!), architecture: architecture,
+                                                configuration: configuration, options: options, data: recorded)
+        return (session, probe)
     }
 
     /// A data order file: Int32 indices into the training images, batch after batch.
