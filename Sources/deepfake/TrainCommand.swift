@@ -110,6 +110,7 @@ struct TrainCommand: ParsableCommand {
         let session: TrainingSession
         let settings: [String: String]
         var loaded: FaceImageSet?
+        var newFolder = false
         if let resume {
             session = try TrainingSession.resume(folder: URL(fileURLWithPath: resume))
             try checkArchitectureOptions(against: session.record.architecture, path: resume)
@@ -120,6 +121,7 @@ struct TrainCommand: ParsableCommand {
                            + "batch \(session.position.step)): \(session.record.architecture.summary)")
         } else {
             settings = dataSettings()
+            newFolder = !FileManager.default.fileExists(atPath: runFolder!)
             (session, loaded) = try startRun(settings: settings)
         }
         let record = session.record
@@ -154,8 +156,14 @@ struct TrainCommand: ParsableCommand {
             let precheckSource = LoaderBatchSource(set: training, batchSize: record.training.batchSize,
                                                    seed: record.training.seed ^ 0x5052_4543, flip: true,
                                                    channels: a.channels, position: DataPosition())
-            if let result = try session.precheck(nextBatch: { precheckSource.nextBatch() }) {
-                Terminal.error(String(format: "pre-check passed: D accuracy %.3f", result.accuracy))
+            do {
+                if let result = try session.precheck(nextBatch: { precheckSource.nextBatch() }) {
+                    Terminal.error(String(format: "pre-check passed: D accuracy %.3f", result.accuracy))
+                }
+            } catch {
+                // A run that cannot start leaves nothing behind.
+                if newFolder { try? FileManager.default.removeItem(at: session.folder.url) }
+                throw error
             }
         }
         let reporter = TrainingReporter(session: session, batchesPerEpoch: source.batchesPerEpoch)

@@ -40,6 +40,20 @@ import Testing
     }
 
     @Test(.enabled(if: hasFaces, "needs ../shared/data/utkface/faces64"))
+    func failedPrecheckStopsWithAClearMessageAndLeavesNoRunFolder() throws {
+        let folder = try Self.faceFolder("precheck", count: 16)
+        let run = folder.deletingLastPathComponent().appendingPathComponent("precheck-run")
+        try? FileManager.default.removeItem(at: run)
+        // One pre-check step: D is scored before it has learned anything, so it cannot pass.
+        var tiny = Self.tiny
+        tiny[tiny.firstIndex(of: "--precheck-steps")! + 1] = "1"
+        let result = try CLI.run(["train", "--data", folder.path, "--run", run.path] + tiny)
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("Pre-check failed"), "\(result.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: run.path))
+    }
+
+    @Test(.enabled(if: hasFaces, "needs ../shared/data/utkface/faces64"))
     func corruptImagesAreSkippedWithAWarningOrFailOverTheThreshold() throws {
         let folder = try Self.faceFolder("corrupt", count: 32)
         try Data("not an image".utf8).write(to: folder.appendingPathComponent("zz_broken.jpg"))
