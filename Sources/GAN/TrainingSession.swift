@@ -4,8 +4,6 @@ import NN
 /// What a training session reports as it goes; the executable draws the progress bar, writes
 /// sample PNGs and prints warnings from these.
 public enum SessionEvent {
-    /// The pre-check finished (and passed; a failure throws).
-    case precheck(DiscriminatorPrecheck.Result)
     /// One iteration finished and was logged.
     case step(StepMetrics, totalSteps: Int)
     /// The convergence monitor warns.

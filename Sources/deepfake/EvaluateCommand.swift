@@ -88,7 +88,7 @@ struct EvaluateGANCommand: ParsableCommand {
             Terminal.out(String(decoding: try encoder.encode(report), as: UTF8.self))
         } else {
             func line(_ name: String, _ r: SlicedWasserstein.Result) -> String {
-                String(format: "%-10@ %8.2f   ", name, r.average)
+                name.padding(toLength: 10, withPad: " ", startingAt: 0) + String(format: "%8.2f   ", r.average)
                     + zip(r.resolutions, r.perLevel).map { String(format: "%d: %.2f", $0, $1) }.joined(separator: "  ")
             }
             Terminal.out("SWD x1e3 (\(count) images a side; \(a.summary))")

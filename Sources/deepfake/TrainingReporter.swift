@@ -23,8 +23,6 @@ final class TrainingReporter {
     func handle(_ event: SessionEvent) {
         let epochs = session.options.epochs
         switch event {
-        case .precheck(let result):
-            Terminal.error(String(format: "pre-check passed: D accuracy %.3f", result.accuracy))
         case .step(let m, let total):
             lastStep = m.step
             let epoch = (m.step - 1) / perEpoch
