@@ -5,6 +5,7 @@ import Foundation
 /// ```
 /// RUN/run.json                      full configuration (RunRecord)
 /// RUN/metrics.jsonl                 one StepMetrics per line
+/// RUN/swd.jsonl                     one EpochQuality per epoch (SWD against the holdout)
 /// RUN/curves.svg                    loss and accuracy curves
 /// RUN/checkpoints/step-00001200.safetensors   the last N checkpoints
 /// RUN/checkpoints/best.safetensors  the best by SWD
@@ -22,6 +23,7 @@ public struct RunFolder: Sendable {
 
     public var runFile: URL { url.appendingPathComponent("run.json") }
     public var metricsFile: URL { url.appendingPathComponent("metrics.jsonl") }
+    public var swdFile: URL { url.appendingPathComponent("swd.jsonl") }
     public var curvesFile: URL { url.appendingPathComponent("curves.svg") }
     public var checkpoints: URL { url.appendingPathComponent("checkpoints") }
     public var samples: URL { url.appendingPathComponent("samples") }
@@ -82,18 +84,32 @@ public struct RunFolder: Sendable {
 
     /// Appends one line to `metrics.jsonl`.
     public func appendMetrics(_ metrics: StepMetrics) throws(TrainingError) {
-        let line = JSON.string(metrics) + "\n"
+        try append(JSON.string(metrics) + "\n", to: metricsFile)
+    }
+
+    /// Appends one line to `swd.jsonl`.
+    public func appendQuality(_ quality: EpochQuality) throws(TrainingError) {
+        try append(JSON.string(quality) + "\n", to: swdFile)
+    }
+
+    /// The per-epoch SWD logged so far.
+    public func readQuality() -> [EpochQuality] {
+        guard let text = try? String(contentsOf: swdFile, encoding: .utf8) else { return [] }
+        return text.split(separator: "\n").compactMap { JSON.decode(EpochQuality.self, from: String($0)) }
+    }
+
+    private func append(_ line: String, to file: URL) throws(TrainingError) {
         do {
-            if !FileManager.default.fileExists(atPath: metricsFile.path) {
-                _ = FileManager.default.createFile(atPath: metricsFile.path, contents: nil)
+            if !FileManager.default.fileExists(atPath: file.path) {
+                _ = FileManager.default.createFile(atPath: file.path, contents: nil)
             }
-            let handle = try FileHandle(forWritingTo: metricsFile)
+            let handle = try FileHandle(forWritingTo: file)
             defer { try? handle.close() }
             try handle.seekToEnd()
             try handle.write(contentsOf: Data(line.utf8))
         } catch {
-            throw TrainingError(code: .writeFailed, path: metricsFile.path,
-                                message: "Cannot append to '\(metricsFile.path)': \(error.localizedDescription).")
+            throw TrainingError(code: .writeFailed, path: file.path,
+                                message: "Cannot append to '\(file.path)': \(error.localizedDescription).")
         }
     }
 
@@ -103,11 +119,14 @@ public struct RunFolder: Sendable {
         return text.split(separator: "\n").compactMap { JSON.decode(StepMetrics.self, from: String($0)) }
     }
 
-    /// Keeps only the metrics of steps up to `step` (those a resumed run will not repeat).
+    /// Keeps only the metrics (and SWD lines) of steps up to `step`, those a resumed run will not repeat.
     public func truncateMetrics(afterStep step: Int) throws(TrainingError) {
         let kept = readMetrics().filter { $0.step <= step }
-        let text = kept.map { JSON.string($0) + "\n" }.joined()
-        try Self.writeAtomically(Data(text.utf8), to: metricsFile)
+        try Self.writeAtomically(Data(kept.map { JSON.string($0) + "\n" }.joined().utf8), to: metricsFile)
+        if FileManager.default.fileExists(atPath: swdFile.path) {
+            let quality = readQuality().filter { $0.step <= step }
+            try Self.writeAtomically(Data(quality.map { JSON.string($0) + "\n" }.joined().utf8), to: swdFile)
+        }
     }
 
     /// Deletes all but the newest `keep` step checkpoints, and leftovers of interrupted writes.
@@ -119,6 +138,23 @@ public struct RunFolder: Sendable {
         for name in (try? manager.contentsOfDirectory(atPath: checkpoints.path)) ?? [] where name.hasSuffix(".tmp") {
             try? manager.removeItem(at: checkpoints.appendingPathComponent(name))
         }
+    }
+}
+
+/// One line of `swd.jsonl`: the SWD against the holdout at an epoch's end.
+public struct EpochQuality: Codable, Equatable, Sendable {
+    public var epoch: Int
+    public var step: Int
+    /// SWD ×10³ averaged over levels, and per level.
+    public var swd: SlicedWasserstein.Result
+    /// Images a side.
+    public var images: Int
+
+    public init(epoch: Int, step: Int, swd: SlicedWasserstein.Result, images: Int) {
+        self.epoch = epoch
+        self.step = step
+        self.swd = swd
+        self.images = images
     }
 }
 

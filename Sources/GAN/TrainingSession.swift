@@ -166,7 +166,10 @@ public final class TrainingSession {
                 events(.warning(warning))
             }
             if options.swdImages > 0 && holdout.shape[0] >= 2 {
-                swd = swdAgainstHoldout(holdout)
+                let result = swdAgainstHoldout(holdout)
+                swd = result
+                try folder.appendQuality(EpochQuality(epoch: epoch, step: trainer.step, swd: result,
+                                                      images: min(options.swdImages, holdout.shape[0])))
             }
         }
         events(.epochEnd(epoch: epoch, step: trainer.step, samples: samples, swd: swd))

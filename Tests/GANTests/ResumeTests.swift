@@ -8,8 +8,9 @@ import Testing
 struct ResumeTests {
     static let architecture = GANArchitecture(imageSize: 32, noiseSize: 8, generatorWidth: 4, discriminatorWidth: 4)
     static let configuration = TrainingConfiguration(batchSize: 4, discriminatorSteps: 1, seed: 11)
-    static let options = SessionOptions(epochs: 2, checkpointEvery: 3, keepLast: 2, swdImages: 0, sampleCount: 4,
+    static let options = SessionOptions(epochs: 2, checkpointEvery: 3, keepLast: 2, swdImages: 8, sampleCount: 4,
                                         precheckSteps: 0, monitorWindow: 4)
+    static let holdout = SyntheticImages.make(count: 8, size: 32, seed: 9)
 
     static func source(position: DataPosition = DataPosition()) -> SyntheticSource {
         SyntheticSource(images: SyntheticImages.make(count: 16, size: 32, seed: 3), batchSize: 4, position: position)
@@ -22,7 +23,7 @@ struct ResumeTests {
         // Uninterrupted: 2 epochs of 4 iterations.
         let straight = try TrainingSession.start(folder: straightURL, architecture: Self.architecture,
                                                  configuration: Self.configuration, options: Self.options)
-        try straight.run(source: Self.source())
+        try straight.run(source: Self.source(), holdout: Self.holdout)
         #expect(straight.trainer.step == 8)
 
         // Interrupted after 7 iterations: the checkpoint of step 7 never made it to disk (the
@@ -31,7 +32,7 @@ struct ResumeTests {
         let crashed = try TrainingSession.start(folder: crashedURL, architecture: Self.architecture,
                                                 configuration: Self.configuration, options: Self.options)
         crashed.options.stopAfter = 7
-        try crashed.run(source: Self.source())
+        try crashed.run(source: Self.source(), holdout: Self.holdout)
         let folder = RunFolder(crashedURL)
         try FileManager.default.removeItem(at: folder.checkpoint(step: 7))
         try Data("half a checkpoint".utf8).write(to: folder.checkpoints.appendingPathComponent(".step-00000007.safetensors.X.tmp"))
@@ -42,7 +43,7 @@ struct ResumeTests {
         #expect(resumed.trainer.step == 6)
         #expect(resumed.position == DataPosition(epoch: 1, step: 2))
         resumed.options.stopAfter = nil
-        try resumed.run(source: Self.source(position: resumed.position))
+        try resumed.run(source: Self.source(position: resumed.position), holdout: Self.holdout)
         #expect(resumed.trainer.step == 8)
 
         for (a, b) in [(straight.trainer.generator.stateDict(), resumed.trainer.generator.stateDict()),
@@ -58,6 +59,10 @@ struct ResumeTests {
         #expect(logA.map(\.step) == Array(1...8))
         #expect(logA.map(\.lossD) == logB.map(\.lossD))
         #expect(logA.map(\.lossG) == logB.map(\.lossG))
+        // SWD logged once per epoch, equal in both runs.
+        let (swdA, swdB) = (RunFolder(straightURL).readQuality(), folder.readQuality())
+        #expect(swdA.map(\.epoch) == [1, 2])
+        #expect(swdA == swdB)
         // Only the newest checkpoints are kept, and the temporary leftover is gone.
         #expect(folder.checkpointSteps() == [6, 8])
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.checkpoints.path).allSatisfy { !$0.hasSuffix(".tmp") })
