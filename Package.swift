@@ -46,6 +46,9 @@ let package = Package(
             ]
         ),
 
+        // The NN benchmark (tools/bench/nn.sh); not a product.
+        .executableTarget(name: "nn-bench", dependencies: ["NN"], swiftSettings: fastMath),
+
         // MARK: - Tests
         .target(name: "TestSupport", dependencies: ["NN"], path: "Tests/TestSupport"),
         .testTarget(name: "MediaTests", dependencies: ["Media"]),

@@ -187,16 +187,17 @@ public final class BatchNorm2D: Layer {
                         // μ and σ² depend on x, so besides the direct term γ·invStd·dY there are
                         //   term 2 (through μ):  −γ·invStd·mean(dY)
                         //   term 3 (through σ²): −γ·invStd·x̂·mean(dY·x̂)
-                        // dX = γ·invStd·(dY − mean(dY) − x̂·mean(dY·x̂)), regrouped as
-                        // dX = scale·dY + a·x + b with x̂ = (x − μ)·invStd.
+                        // dX = γ·invStd·(dY − mean(dY) − (x − μ)·k), k = Σ dY·(x − μ)·invStd² / M,
+                        // in PyTorch's CPU order. Centring x first keeps term 3 free of the
+                        // cancellation that x·k − μ·k would suffer when |μ| ≫ σ.
                         let meanDY = Float(sumDY / m)
-                        let meanDYXHat = Float(sumDYXHat / m)
-                        let a = -scale * invStd * meanDYXHat
-                        let b = -scale * meanDY - a * mu
+                        let k = Float(sumDYCentered * Double(invStd) * Double(invStd) / m)
                         for image in 0..<n {
                             let offset = (image * channels + c) * plane
                             let (g, source, target) = (dY + offset, x + offset, dXPointer + offset)
-                            for index in 0..<plane { target[index] = scale * g[index] + a * source[index] + b }
+                            for index in 0..<plane {
+                                target[index] = (g[index] - meanDY - (source[index] - mu) * k) * scale
+                            }
                         }
                     } else {
                         // Running statistics are constants: only the direct term remains.

@@ -51,3 +51,20 @@ struct TensorTests {
         #expect(abs(variance.squareRoot() - 0.02) < 0.02 * 0.02)
     }
 }
+
+struct MatrixMultiplyTests {
+    @Test func matmulMatchesTheDefinition() {
+        var generator = SeededGenerator(seed: 4)
+        let a = Tensor.randomNormal(shape: [5, 7], using: &generator)
+        let b = Tensor.randomNormal(shape: [7, 3], using: &generator)
+        var expected = [Float](repeating: 0, count: 15)
+        for i in 0..<5 {
+            for j in 0..<3 {
+                var total = 0.0
+                for k in 0..<7 { total += Double(a[flat: i * 7 + k]) * Double(b[flat: k * 3 + j]) }
+                expected[i * 3 + j] = Float(total)
+            }
+        }
+        expectClose(Tensor.matmul(a, b), Tensor(shape: [5, 3], data: expected), .forward, "matmul")
+    }
+}
