@@ -85,34 +85,48 @@ public final class Conv2D: Layer {
         let workers = Parallel.workerCount
         let y = Tensor.reuse(&output, shape: [n, o, g.outHeight, g.outWidth])
         let (x, yPointer, w) = (input.pointer, y.storage.pointer, weight.value.pointer)
-        let biasPointer = bias?.value.pointer
+        let imageSize = g.channels * g.height * g.width
+        let groups = ImageGroups(batch: n, columnsPerImage: cols, workers: workers)
+        let groupColumns = groups.size * cols
 
-        // Where column matrices live: all kept for backward, or one per worker.
-        var columnPointers: [UnsafeMutablePointer<Float>] = []
-        if recording {
-            columnPointers = [Tensor.reuse(&columns, shape: [n, rows, cols]).storage.pointer]
-        } else {
-            for worker in 0..<workers {
-                columnPointers.append(Tensor.reuse(&scratch[worker], shape: [rows, cols]).storage.pointer)
-            }
+        // Column matrices: all kept for backward (group by group, `[rows, count·oH·oW]` each, at
+        // the group's first image), or one per worker. A per-worker block also holds the GEMM's
+        // output `[O, count·oH·oW]` when a group has several images.
+        var kept: UnsafeMutablePointer<Float>? = nil
+        if recording { kept = Tensor.reuse(&columns, shape: [n, rows, cols]).storage.pointer }
+        var scratchPointers: [UnsafeMutablePointer<Float>] = []
+        for worker in 0..<workers {
+            let size = (recording ? 0 : rows * groupColumns) + (groups.size > 1 ? o * groupColumns : 0)
+            scratchPointers.append(Tensor.reuse(&scratch[worker], shape: [max(size, 1)]).storage.pointer)
         }
         recorded = recording ? (g, n) : nil
 
         if n >= workers {
             Parallel.run(workers: workers) { worker in
-                for image in Parallel.range(of: worker, workers: workers, count: n) {
-                    let col = recording ? columnPointers[0] + image * rows * cols : columnPointers[worker]
-                    im2col(x + image * g.channels * g.height * g.width, g, col)
-                    // y_n [O, oH·oW] = weight [O, C·kH·kW] · col [C·kH·kW, oH·oW]
-                    sgemm(transposeA: false, transposeB: false, m: o, n: cols, k: rows,
-                          w, lda: rows, col, ldb: cols, beta: 0, yPointer + image * o * cols, ldc: cols)
+                for group in Parallel.range(of: worker, workers: workers, count: groups.count) {
+                    let images = groups.images(group)
+                    let ld = images.count * cols
+                    let col = kept.map { $0 + images.lowerBound * rows * cols } ?? scratchPointers[worker]
+                    for (j, image) in images.enumerated() {
+                        im2col(x + image * imageSize, g, col + j * cols, rowStride: ld)
+                    }
+                    // y_group [O, count·oH·oW] = weight [O, C·kH·kW] · col [C·kH·kW, count·oH·oW]
+                    if images.count == 1 {
+                        sgemm(transposeA: false, transposeB: false, m: o, n: cols, k: rows,
+                              w, lda: rows, col, ldb: cols, beta: 0, yPointer + images.lowerBound * o * cols, ldc: cols)
+                    } else {
+                        let product = scratchPointers[worker] + (recording ? 0 : rows * groupColumns)
+                        sgemm(transposeA: false, transposeB: false, m: o, n: ld, k: rows,
+                              w, lda: rows, col, ldb: ld, beta: 0, product, ldc: ld)
+                        scatterChannels(product, channels: o, plane: cols, images: images, into: yPointer)
+                    }
                 }
             }
         } else {
             // Fewer images than workers (batch 1 inference): split each GEMM's columns instead.
             for image in 0..<n {
-                let col = recording ? columnPointers[0] + image * rows * cols : columnPointers[0]
-                im2col(x + image * g.channels * g.height * g.width, g, col)
+                let col = kept.map { $0 + image * rows * cols } ?? scratchPointers[0]
+                im2col(x + image * imageSize, g, col)
                 Parallel.run(workers: workers) { worker in
                     let part = Parallel.range(of: worker, workers: workers, count: cols)
                     if part.isEmpty { return }
@@ -122,7 +136,7 @@ public final class Conv2D: Layer {
                 }
             }
         }
-        if let biasPointer { addChannelBias(biasPointer, to: yPointer, batch: n, channels: o, plane: cols) }
+        if let bias { addChannelBias(bias.value.pointer, to: yPointer, batch: n, channels: o, plane: cols) }
         return y
     }
 
@@ -139,6 +153,9 @@ public final class Conv2D: Layer {
         precondition(gradOutput.shape == [n, o, g.outHeight, g.outWidth],
                      "Conv2D.backward expects \([n, o, g.outHeight, g.outWidth]), got \(gradOutput.shape)")
         let workers = min(Parallel.workerCount, n)
+        // The same grouping as the recorded forward (batch 1 ran ungrouped, which is one group).
+        let groups = ImageGroups(batch: n, columnsPerImage: cols, workers: Parallel.workerCount)
+        let groupColumns = groups.size * cols
         let dY = gradOutput.pointer
         let allColumns = columnTensor.pointer
         let w = weight.value.pointer
@@ -146,14 +163,17 @@ public final class Conv2D: Layer {
 
         var dX: Tensor? = nil
         var dXPointer: UnsafeMutablePointer<Float>? = nil
-        var dColPointers: [UnsafeMutablePointer<Float>] = []
         if inputGradient {
             let tensor = Tensor.reuse(&inputGradientBuffer, shape: [n, g.channels, g.height, g.width])
             dX = tensor
             dXPointer = tensor.storage.pointer
-            for worker in 0..<workers {
-                dColPointers.append(Tensor.reuse(&scratch[worker], shape: [rows, cols]).storage.pointer)
-            }
+        }
+        // Per worker: dCol [rows, count·P] and, for groups of several images, dY gathered as
+        // [O, count·P].
+        var scratchPointers: [UnsafeMutablePointer<Float>] = []
+        for worker in 0..<workers {
+            let size = (inputGradient ? rows * groupColumns : 0) + (groups.size > 1 ? o * groupColumns : 0)
+            scratchPointers.append(Tensor.reuse(&scratch[worker], shape: [max(size, 1)]).storage.pointer)
         }
         // Worker 0 accumulates straight into weight.gradient; the others into their own partial sums.
         var dWPointers: [UnsafeMutablePointer<Float>] = []
@@ -166,32 +186,41 @@ public final class Conv2D: Layer {
         }
 
         Parallel.run(workers: workers) { worker in
-            let images = Parallel.range(of: worker, workers: workers, count: n)
-            for image in images {
-                let col = allColumns + image * rows * cols
-                let dYn = dY + image * o * cols
+            let mine = Parallel.range(of: worker, workers: workers, count: groups.count)
+            for group in mine {
+                let images = groups.images(group)
+                let ld = images.count * cols
+                let col = allColumns + images.lowerBound * rows * cols
+                var dYGroup = dY + images.lowerBound * o * cols
+                if images.count > 1 {
+                    let gathered = scratchPointers[worker] + (inputGradient ? rows * groupColumns : 0)
+                    gatherChannels(dY, channels: o, plane: cols, images: images, into: gathered)
+                    dYGroup = UnsafePointer(gathered)
+                }
                 if parameterGradients {
-                    // dWeight [O, C·kH·kW] += dY_n [O, oH·oW] · col_nᵀ [oH·oW, C·kH·kW]
-                    let first = worker > 0 && image == images.lowerBound
-                    sgemm(transposeA: false, transposeB: true, m: o, n: rows, k: cols,
-                          dYn, lda: cols, col, ldb: cols, beta: first ? 0 : 1,
-                          dWPointers[worker], ldc: rows)
+                    // dWeight [O, C·kH·kW] += dY_group [O, count·P] · colᵀ [count·P, C·kH·kW]
+                    let first = worker > 0 && group == mine.lowerBound
+                    sgemm(transposeA: false, transposeB: true, m: o, n: rows, k: ld,
+                          dYGroup, lda: ld, col, ldb: ld, beta: first ? 0 : 1, dWPointers[worker], ldc: rows)
                 }
                 if let dXPointer {
-                    // dCol [C·kH·kW, oH·oW] = weightᵀ [C·kH·kW, O] · dY_n [O, oH·oW]; then col2im
-                    // scatters each column entry back to the pixel it was read from.
-                    let dCol = dColPointers[worker]
-                    sgemm(transposeA: true, transposeB: false, m: rows, n: cols, k: o,
-                          w, lda: rows, dYn, ldb: cols, beta: 0, dCol, ldc: cols)
-                    let dXn = dXPointer + image * imageSize
-                    dXn.update(repeating: 0, count: imageSize)
-                    col2imAdd(dCol, g, dXn)
+                    // dCol [C·kH·kW, count·P] = weightᵀ [C·kH·kW, O] · dY_group [O, count·P]; then
+                    // col2im scatters each column entry back to the pixel it was read from.
+                    let dCol = scratchPointers[worker]
+                    sgemm(transposeA: true, transposeB: false, m: rows, n: ld, k: o,
+                          w, lda: rows, dYGroup, ldb: ld, beta: 0, dCol, ldc: ld)
+                    for (j, image) in images.enumerated() {
+                        let dXn = dXPointer + image * imageSize
+                        dXn.update(repeating: 0, count: imageSize)
+                        col2imAdd(dCol + j * cols, g, dXn, rowStride: ld)
+                    }
                 }
             }
         }
         if parameterGradients {
             let count = weight.value.count
-            for worker in 1..<max(workers, 1) where !Parallel.range(of: worker, workers: workers, count: n).isEmpty {
+            for worker in 1..<max(workers, 1)
+            where !Parallel.range(of: worker, workers: workers, count: groups.count).isEmpty {
                 addInPlace(dWPointers[0], dWPointers[worker], count: count)
             }
             if let bias {

@@ -85,22 +85,36 @@ public final class ConvTranspose2D: Layer {
         let n = input.shape[0]
         let (rows, cols, c) = (g.rows, g.columns, inputChannels)
         let outputSize = outputChannels * g.height * g.width
-        let workers = min(Parallel.workerCount, max(n, 1))
+        let groups = ImageGroups(batch: n, columnsPerImage: cols, workers: Parallel.workerCount)
+        let groupColumns = groups.size * cols
+        let workers = min(Parallel.workerCount, max(groups.count, 1))
         let y = Tensor.reuse(&output, shape: [n, outputChannels, g.height, g.width])
         let (x, yPointer, w) = (input.pointer, y.storage.pointer, weight.value.pointer)
-        var colPointers: [UnsafeMutablePointer<Float>] = []
+        // Per worker: col [O·kH·kW, count·H·W], then x gathered as [C, count·H·W].
+        var scratchPointers: [UnsafeMutablePointer<Float>] = []
         for worker in 0..<workers {
-            colPointers.append(Tensor.reuse(&scratch[worker], shape: [rows, cols]).storage.pointer)
+            let size = rows * groupColumns + (groups.size > 1 ? c * groupColumns : 0)
+            scratchPointers.append(Tensor.reuse(&scratch[worker], shape: [size]).storage.pointer)
         }
         Parallel.run(workers: workers) { worker in
-            for image in Parallel.range(of: worker, workers: workers, count: n) {
-                let col = colPointers[worker]
-                // col [O·kH·kW, H·W] = weightᵀ [O·kH·kW, C] · x_n [C, H·W]
-                sgemm(transposeA: true, transposeB: false, m: rows, n: cols, k: c,
-                      w, lda: rows, x + image * c * cols, ldb: cols, beta: 0, col, ldc: cols)
-                let yn = yPointer + image * outputSize
-                yn.update(repeating: 0, count: outputSize)
-                col2imAdd(col, g, yn)
+            for group in Parallel.range(of: worker, workers: workers, count: groups.count) {
+                let images = groups.images(group)
+                let ld = images.count * cols
+                let col = scratchPointers[worker]
+                var xGroup = x + images.lowerBound * c * cols
+                if images.count > 1 {
+                    let gathered = col + rows * groupColumns
+                    gatherChannels(x, channels: c, plane: cols, images: images, into: gathered)
+                    xGroup = UnsafePointer(gathered)
+                }
+                // col [O·kH·kW, count·H·W] = weightᵀ [O·kH·kW, C] · x_group [C, count·H·W]
+                sgemm(transposeA: true, transposeB: false, m: rows, n: ld, k: c,
+                      w, lda: rows, xGroup, ldb: ld, beta: 0, col, ldc: ld)
+                for (j, image) in images.enumerated() {
+                    let yn = yPointer + image * outputSize
+                    yn.update(repeating: 0, count: outputSize)
+                    col2imAdd(col + j * cols, g, yn, rowStride: ld)
+                }
             }
         }
         if let bias {
@@ -127,7 +141,9 @@ public final class ConvTranspose2D: Layer {
         let outputSize = outputChannels * g.height * g.width
         precondition(gradOutput.shape == [n, outputChannels, g.height, g.width],
                      "ConvTranspose2D.backward expects \([n, outputChannels, g.height, g.width]), got \(gradOutput.shape)")
-        let workers = min(Parallel.workerCount, max(n, 1))
+        let groups = ImageGroups(batch: n, columnsPerImage: cols, workers: Parallel.workerCount)
+        let groupColumns = groups.size * cols
+        let workers = min(Parallel.workerCount, max(groups.count, 1))
         let (x, dY, w) = (input.pointer, gradOutput.pointer, weight.value.pointer)
 
         var dX: Tensor? = nil
@@ -137,9 +153,12 @@ public final class ConvTranspose2D: Layer {
             dX = tensor
             dXPointer = tensor.storage.pointer
         }
-        var colPointers: [UnsafeMutablePointer<Float>] = []
+        // Per worker: col [O·kH·kW, count·H·W], then x gathered and dX before scattering, both
+        // [C, count·H·W].
+        var scratchPointers: [UnsafeMutablePointer<Float>] = []
         for worker in 0..<workers {
-            colPointers.append(Tensor.reuse(&scratch[worker], shape: [rows, cols]).storage.pointer)
+            let size = rows * groupColumns + (groups.size > 1 ? 2 * c * groupColumns : 0)
+            scratchPointers.append(Tensor.reuse(&scratch[worker], shape: [size]).storage.pointer)
         }
         var dWPointers: [UnsafeMutablePointer<Float>] = []
         if parameterGradients {
@@ -150,27 +169,39 @@ public final class ConvTranspose2D: Layer {
             }
         }
         Parallel.run(workers: workers) { worker in
-            let images = Parallel.range(of: worker, workers: workers, count: n)
-            for image in images {
-                // col [O·kH·kW, H·W]: the windows of dY_n that each input pixel spread onto.
-                let col = colPointers[worker]
-                im2col(dY + image * outputSize, g, col)
+            let mine = Parallel.range(of: worker, workers: workers, count: groups.count)
+            for group in mine {
+                let images = groups.images(group)
+                let ld = images.count * cols
+                // col [O·kH·kW, count·H·W]: the windows of dY that each input pixel spread onto.
+                let col = scratchPointers[worker]
+                for (j, image) in images.enumerated() {
+                    im2col(dY + image * outputSize, g, col + j * cols, rowStride: ld)
+                }
                 if let dXPointer {
-                    // dX_n [C, H·W] = weight [C, O·kH·kW] · col
-                    sgemm(transposeA: false, transposeB: false, m: c, n: cols, k: rows,
-                          w, lda: rows, col, ldb: cols, beta: 0, dXPointer + image * c * cols, ldc: cols)
+                    // dX_group [C, count·H·W] = weight [C, O·kH·kW] · col
+                    let single = images.count == 1
+                    let target = single ? dXPointer + images.lowerBound * c * cols : col + rows * groupColumns + c * groupColumns
+                    sgemm(transposeA: false, transposeB: false, m: c, n: ld, k: rows,
+                          w, lda: rows, col, ldb: ld, beta: 0, target, ldc: ld)
+                    if !single { scatterChannels(target, channels: c, plane: cols, images: images, into: dXPointer) }
                 }
                 if parameterGradients {
-                    // dWeight [C, O·kH·kW] += x_n [C, H·W] · colᵀ [H·W, O·kH·kW]
-                    let first = worker > 0 && image == images.lowerBound
-                    sgemm(transposeA: false, transposeB: true, m: c, n: rows, k: cols,
-                          x + image * c * cols, lda: cols, col, ldb: cols, beta: first ? 0 : 1,
-                          dWPointers[worker], ldc: rows)
+                    var xGroup = x + images.lowerBound * c * cols
+                    if images.count > 1 {
+                        let gathered = col + rows * groupColumns
+                        gatherChannels(x, channels: c, plane: cols, images: images, into: gathered)
+                        xGroup = UnsafePointer(gathered)
+                    }
+                    // dWeight [C, O·kH·kW] += x_group [C, count·H·W] · colᵀ [count·H·W, O·kH·kW]
+                    let first = worker > 0 && group == mine.lowerBound
+                    sgemm(transposeA: false, transposeB: true, m: c, n: rows, k: ld,
+                          xGroup, lda: ld, col, ldb: ld, beta: first ? 0 : 1, dWPointers[worker], ldc: rows)
                 }
             }
         }
         if parameterGradients {
-            for worker in 1..<workers where !Parallel.range(of: worker, workers: workers, count: n).isEmpty {
+            for worker in 1..<workers where !Parallel.range(of: worker, workers: workers, count: groups.count).isEmpty {
                 addInPlace(dWPointers[0], dWPointers[worker], count: weight.value.count)
             }
             if let bias {

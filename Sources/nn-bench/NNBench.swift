@@ -18,6 +18,7 @@ struct NNBench {
         case "peak": peak()
         case "train": train(iterations: arguments.dropFirst().first.flatMap(Int.init) ?? 3)
         case "infer": infer()
+        case "profile": profile(iterations: arguments.dropFirst().first.flatMap(Int.init) ?? 2)
         case "trajectory":
             guard let path = arguments.dropFirst().first else { usage() }
             exit(try trajectory(URL(fileURLWithPath: path)) ? 0 : 1)
@@ -106,6 +107,38 @@ struct NNBench {
         report("train_peak_rss_mb", peakRSSMegabytes(), "MB")
         report("train_last_loss_d", Double(losses.dReal + losses.dFake))
         report("train_last_loss_g", Double(losses.g))
+    }
+
+    /// Per-layer process CPU time of full training iterations (forward and backward).
+    static func profile(iterations: Int) {
+        let (batch, nz, ngf, ndf) = (64, 100, 64, 64)
+        var generator = SeededGenerator(seed: 2026)
+        let (netG, timersG) = TimedLayer.wrap(DCGANModels.generator(nz: nz, ngf: ngf), prefix: "G")
+        let (netD, timersD) = TimedLayer.wrap(DCGANModels.discriminator(ndf: ndf), prefix: "D")
+        DCGANInitializer.initialize(netG, using: &generator)
+        DCGANInitializer.initialize(netD, using: &generator)
+        let optimizerG = Adam(parameters: netG.parameters, learningRate: 2e-4, betas: (0.5, 0.999))
+        let optimizerD = Adam(parameters: netD.parameters, learningRate: 2e-4, betas: (0.5, 0.999))
+        let real = Tensor.randomUniform(shape: [batch, 3, 64, 64], low: -1, high: 1, using: &generator)
+        let noise = Tensor.randomNormal(shape: [batch, nz, 1, 1], using: &generator)
+        _ = DCGANModels.trainStep(generator: netG, discriminator: netD, optimizerG: optimizerG,
+                                  optimizerD: optimizerD, real: real, noise: noise)
+        for timer in timersG + timersD { (timer.forwardSeconds, timer.backwardSeconds) = (0, 0) }
+        let total = measure {
+            for _ in 0..<iterations {
+                _ = DCGANModels.trainStep(generator: netG, discriminator: netD, optimizerG: optimizerG,
+                                          optimizerD: optimizerD, real: real, noise: noise)
+            }
+        }
+        let scale = 1000 / Double(iterations)
+        var layerTotal = 0.0
+        for timer in timersG + timersD where timer.forwardSeconds + timer.backwardSeconds > 0.002 * Double(iterations) {
+            print(String(format: "%-28@ forward %7.1f ms  backward %7.1f ms", timer.name as NSString,
+                         timer.forwardSeconds * scale, timer.backwardSeconds * scale))
+        }
+        for timer in timersG + timersD { layerTotal += timer.forwardSeconds + timer.backwardSeconds }
+        print(String(format: "layers %.1f ms, rest (losses, Adam, zeroing) %.1f ms, iteration CPU %.1f ms, wall %.1f ms",
+                     layerTotal * scale, (total.cpu - layerTotal) * scale, total.cpu * scale, total.wall * scale))
     }
 
     static func infer() {
