@@ -94,7 +94,7 @@ public final class ConvTranspose2D: Layer {
         var scratchPointers: [UnsafeMutablePointer<Float>] = []
         for worker in 0..<workers {
             let size = rows * groupColumns + (groups.size > 1 ? c * groupColumns : 0)
-            scratchPointers.append(Tensor.reuse(&scratch[worker], shape: [size]).storage.pointer)
+            scratchPointers.append(Tensor.scratch(&scratch[worker], count: size))
         }
         Parallel.run(workers: workers) { worker in
             for group in Parallel.range(of: worker, workers: workers, count: groups.count) {
@@ -158,7 +158,7 @@ public final class ConvTranspose2D: Layer {
         var scratchPointers: [UnsafeMutablePointer<Float>] = []
         for worker in 0..<workers {
             let size = rows * groupColumns + (groups.size > 1 ? 2 * c * groupColumns : 0)
-            scratchPointers.append(Tensor.reuse(&scratch[worker], shape: [size]).storage.pointer)
+            scratchPointers.append(Tensor.scratch(&scratch[worker], count: size))
         }
         var dWPointers: [UnsafeMutablePointer<Float>] = []
         if parameterGradients {

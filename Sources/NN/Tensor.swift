@@ -146,6 +146,22 @@ public struct Tensor: Sendable {
         return fresh
     }
 
+    /// Working memory of at least `count` floats kept in `slot` between calls (im2col columns,
+    /// gathered batches). Unlike `reuse(_:shape:)` a larger block is kept and reused for smaller
+    /// requests, so a layer whose forward and backward need different sizes settles on one block.
+    internal static func scratch(_ slot: inout Tensor?, count: Int) -> UnsafeMutablePointer<Float> {
+        if var existing = slot {
+            slot = nil
+            if existing.count >= count && existing.isUniquelyReferenced() {
+                slot = existing
+                return existing.storage.pointer
+            }
+        }
+        let fresh = Tensor(uninitializedShape: [max(count, 1)])
+        slot = fresh
+        return fresh.storage.pointer
+    }
+
     /// `shape.reduce(1, *)`, checking that no extent is negative.
     internal static func elementCount(_ shape: [Int]) -> Int {
         var count = 1
