@@ -17,9 +17,13 @@ import Foundation
 public final class Adam {
     /// The parameters, in the order their moments are stored.
     public let parameters: [Parameter]
+    /// lr, the step size before bias correction.
     public var learningRate: Double
+    /// (β1, β2), the decay rates of the first and second moments.
     public var betas: (Double, Double)
+    /// Added to the denominator after bias correction, as PyTorch.
     public var eps: Double
+    /// L2 coefficient added to the gradient (0 for none).
     public var weightDecay: Double
     /// The number of steps taken so far (t after the last step).
     public var stepCount: Int = 0

@@ -22,8 +22,11 @@ public final class BatchNorm2D: Layer {
     /// Scalar `[]`, PyTorch's `num_batches_tracked` buffer. PyTorch stores it as int64; here it is a
     /// float, exact up to 2²⁴ ≈ 16.7 million updates.
     public let batchesTracked: Buffer
+    /// C, the number of channels.
     public let featureCount: Int
+    /// Added to the variance before the square root.
     public let eps: Float
+    /// The running statistics' update weight.
     public let momentum: Float
     /// Training (batch statistics) or evaluation (running statistics) behaviour.
     public private(set) var isTraining = true
@@ -55,12 +58,14 @@ public final class BatchNorm2D: Layer {
         self.inverseStd = Array(repeating: 1, count: featureCount)
     }
 
+    /// `weight`, `bias`, `running_mean`, `running_var`, `num_batches_tracked`, as PyTorch.
     public func stateEntries() -> [(key: String, entry: StateEntry)] {
         [("weight", .parameter(weight)), ("bias", .parameter(bias)),
          ("running_mean", .buffer(runningMean)), ("running_var", .buffer(runningVariance)),
          ("num_batches_tracked", .buffer(batchesTracked))]
     }
 
+    /// Batch statistics (`true`) or running statistics (`false`).
     public func setTraining(_ training: Bool) {
         isTraining = training
     }

@@ -15,10 +15,15 @@ public final class Conv2D: Layer {
     public let weight: Parameter
     /// `[O]`, or `nil` for `bias: false`.
     public let bias: Parameter?
+    /// C.
     public let inputChannels: Int
+    /// O.
     public let outputChannels: Int
+    /// (kH, kW).
     public let kernelSize: (height: Int, width: Int)
+    /// s, in both directions.
     public let stride: Int
+    /// p, zeros on every side.
     public let padding: Int
 
     // Buffers kept between calls (see `Tensor.reuse`).
@@ -58,6 +63,7 @@ public final class Conv2D: Layer {
         self.partialWeightGradient = Array(repeating: nil, count: Parallel.workerCount)
     }
 
+    /// `weight`, then `bias` if present, as PyTorch.
     public func stateEntries() -> [(key: String, entry: StateEntry)] {
         var entries: [(key: String, entry: StateEntry)] = [("weight", .parameter(weight))]
         if let bias { entries.append(("bias", .parameter(bias))) }

@@ -12,11 +12,17 @@ public final class ConvTranspose2D: Layer {
     public let weight: Parameter
     /// `[O]`, or `nil` for `bias: false`.
     public let bias: Parameter?
+    /// C.
     public let inputChannels: Int
+    /// O.
     public let outputChannels: Int
+    /// kH = kW.
     public let kernelSize: Int
+    /// s, in both directions.
     public let stride: Int
+    /// p, removed from each side of the full output.
     public let padding: Int
+    /// Extra output rows and columns at the bottom and right.
     public let outputPadding: Int
 
     private var output: Tensor?
@@ -56,6 +62,7 @@ public final class ConvTranspose2D: Layer {
         self.partialWeightGradient = Array(repeating: nil, count: Parallel.workerCount)
     }
 
+    /// `weight`, then `bias` if present, as PyTorch.
     public func stateEntries() -> [(key: String, entry: StateEntry)] {
         var entries: [(key: String, entry: StateEntry)] = [("weight", .parameter(weight))]
         if let bias { entries.append(("bias", .parameter(bias))) }

@@ -7,7 +7,9 @@ public final class Linear: Layer {
     public let weight: Parameter
     /// `[out]`, or `nil` for `bias: false`.
     public let bias: Parameter?
+    /// `in`.
     public let inputFeatures: Int
+    /// `out`.
     public let outputFeatures: Int
     private var output: Tensor?
     private var inputGradientBuffer: Tensor?
@@ -26,6 +28,7 @@ public final class Linear: Layer {
         self.bias = bias ? Parameter(Tensor(zeros: [outputFeatures])) : nil
     }
 
+    /// `weight`, then `bias` if present, as PyTorch.
     public func stateEntries() -> [(key: String, entry: StateEntry)] {
         var entries: [(key: String, entry: StateEntry)] = [("weight", .parameter(weight))]
         if let bias { entries.append(("bias", .parameter(bias))) }

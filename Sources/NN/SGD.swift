@@ -7,11 +7,15 @@
 /// p -= lr · d
 /// ```
 public final class SGD {
+    /// The parameters, in the order their momentum buffers are stored.
     public let parameters: [Parameter]
     /// Hyperparameters are `Double`, as PyTorch's Python floats (see `Adam`), rounded to Float once per step.
     public var learningRate: Double
+    /// The momentum factor (0 for plain SGD).
     public var momentum: Double
+    /// L2 coefficient added to the gradient (0 for none).
     public var weightDecay: Double
+    /// Nesterov momentum.
     public var nesterov: Bool
     /// The momentum buffers, one per parameter; `nil` before the first step.
     public var momentumBuffers: [Tensor]?

@@ -67,18 +67,22 @@ public final class Named: Layer {
         self.layer = layer
     }
 
+    /// Runs the wrapped layer.
     public func forward(_ input: Tensor, recording: Bool) -> Tensor {
         layer.forward(input, recording: recording)
     }
 
+    /// Back-propagates through the wrapped layer.
     public func backward(_ gradOutput: Tensor, inputGradient: Bool, parameterGradients: Bool) -> Tensor? {
         layer.backward(gradOutput, inputGradient: inputGradient, parameterGradients: parameterGradients)
     }
 
+    /// The wrapped layer's entries under `name.key`.
     public func stateEntries() -> [(key: String, entry: StateEntry)] {
         layer.stateEntries().map { (joinedKey(name, $0.key), $0.entry) }
     }
 
+    /// Sets the wrapped layer's mode.
     public func setTraining(_ training: Bool) {
         layer.setTraining(training)
     }
