@@ -102,7 +102,7 @@ public final class Conv2D: Layer {
         var scratchPointers: [UnsafeMutablePointer<Float>] = []
         for worker in 0..<workers {
             let size = rows * max(groupColumns, n < workers ? cols : 0) + (groups.size > 1 ? o * groupColumns : 0)
-            scratchPointers.append(Tensor.scratch(&scratch[worker], count: size))
+            scratchPointers.append(Tensor.scratch(&scratch[worker], count: size + groups.size * g.phaseScratchCount))
         }
         recordedInput = recording ? input : nil
         recordedGeometry = recording ? g : nil
@@ -113,9 +113,9 @@ public final class Conv2D: Layer {
                     let images = groups.images(group)
                     let ld = images.count * cols
                     let col = scratchPointers[worker]
-                    for (j, image) in images.enumerated() {
-                        im2col(x + image * imageSize, g, col + j * cols, rowStride: ld)
-                    }
+                    let phases = col + rows * groupColumns + (groups.size > 1 ? o * groupColumns : 0)
+                    im2col(x + images.lowerBound * imageSize, count: images.count, imageStride: imageSize, g, col,
+                           rowStride: ld, phases: phases)
                     // y_group [O, count·oH·oW] = weight [O, C·kH·kW] · col [C·kH·kW, count·oH·oW]
                     if images.count == 1 {
                         sgemm(transposeA: false, transposeB: false, m: o, n: cols, k: rows,
@@ -132,7 +132,7 @@ public final class Conv2D: Layer {
             // Fewer images than workers (batch 1 inference): split each GEMM's columns instead.
             for image in 0..<n {
                 let col = scratchPointers[0]
-                im2col(x + image * imageSize, g, col)
+                im2col(x + image * imageSize, g, col, phases: col + rows * cols + (groups.size > 1 ? o * groupColumns : 0))
                 Parallel.run(workers: workers) { worker in
                     let part = Parallel.range(of: worker, workers: workers, count: cols)
                     if part.isEmpty { return }
@@ -181,7 +181,7 @@ public final class Conv2D: Layer {
         for worker in 0..<workers {
             let size = (parameterGradients ? rows * groupColumns : 0) + (inputGradient ? rows * groupColumns : 0)
                 + (groups.size > 1 ? o * groupColumns : 0)
-            scratchPointers.append(Tensor.scratch(&scratch[worker], count: size))
+            scratchPointers.append(Tensor.scratch(&scratch[worker], count: size + groups.size * g.phaseScratchCount))
         }
         // Worker 0 accumulates straight into weight.gradient; the others into their own partial sums.
         var dWPointers: [UnsafeMutablePointer<Float>] = []
@@ -201,17 +201,17 @@ public final class Conv2D: Layer {
                 let base = scratchPointers[worker]
                 let col = base
                 let dCol = base + (parameterGradients ? rows * groupColumns : 0)
+                let gathered = dCol + (inputGradient ? rows * groupColumns : 0)
+                let phases = gathered + (groups.size > 1 ? o * groupColumns : 0)
                 var dYGroup = dY + images.lowerBound * o * cols
                 if images.count > 1 {
-                    let gathered = dCol + (inputGradient ? rows * groupColumns : 0)
                     gatherChannels(dY, channels: o, plane: cols, images: images, into: gathered)
                     dYGroup = UnsafePointer(gathered)
                 }
                 if parameterGradients {
                     // The group's column matrix again, as forward built it.
-                    for (j, image) in images.enumerated() {
-                        im2col(x + image * imageSize, g, col + j * cols, rowStride: ld)
-                    }
+                    im2col(x + images.lowerBound * imageSize, count: images.count, imageStride: imageSize, g, col,
+                           rowStride: ld, phases: phases)
                     // dWeight [O, C·kH·kW] += dY_group [O, count·P] · colᵀ [count·P, C·kH·kW]
                     let first = worker > 0 && group == mine.lowerBound
                     sgemm(transposeA: false, transposeB: true, m: o, n: rows, k: ld,
@@ -222,11 +222,10 @@ public final class Conv2D: Layer {
                     // col2im scatters each column entry back to the pixel it was read from.
                     sgemm(transposeA: true, transposeB: false, m: rows, n: ld, k: o,
                           w, lda: rows, dYGroup, ldb: ld, beta: 0, dCol, ldc: ld)
-                    for (j, image) in images.enumerated() {
-                        let dXn = dXPointer + image * imageSize
-                        dXn.update(repeating: 0, count: imageSize)
-                        col2imAdd(dCol + j * cols, g, dXn, rowStride: ld)
-                    }
+                    let dXGroup = dXPointer + images.lowerBound * imageSize
+                    dXGroup.update(repeating: 0, count: images.count * imageSize)
+                    col2imAdd(dCol, g, dXGroup, count: images.count, imageStride: imageSize, rowStride: ld,
+                              phases: phases)
                 }
             }
         }

@@ -101,7 +101,7 @@ public final class ConvTranspose2D: Layer {
         var scratchPointers: [UnsafeMutablePointer<Float>] = []
         for worker in 0..<workers {
             let size = rows * groupColumns + (groups.size > 1 ? c * groupColumns : 0)
-            scratchPointers.append(Tensor.scratch(&scratch[worker], count: size))
+            scratchPointers.append(Tensor.scratch(&scratch[worker], count: size + groups.size * g.phaseScratchCount))
         }
         Parallel.run(workers: workers) { worker in
             for group in Parallel.range(of: worker, workers: workers, count: groups.count) {
@@ -117,11 +117,10 @@ public final class ConvTranspose2D: Layer {
                 // col [O·kH·kW, count·H·W] = weightᵀ [O·kH·kW, C] · x_group [C, count·H·W]
                 sgemm(transposeA: true, transposeB: false, m: rows, n: ld, k: c,
                       w, lda: rows, xGroup, ldb: ld, beta: 0, col, ldc: ld)
-                for (j, image) in images.enumerated() {
-                    let yn = yPointer + image * outputSize
-                    yn.update(repeating: 0, count: outputSize)
-                    col2imAdd(col + j * cols, g, yn, rowStride: ld)
-                }
+                let phases = col + rows * groupColumns + (groups.size > 1 ? c * groupColumns : 0)
+                let yGroup = yPointer + images.lowerBound * outputSize
+                yGroup.update(repeating: 0, count: images.count * outputSize)
+                col2imAdd(col, g, yGroup, count: images.count, imageStride: outputSize, rowStride: ld, phases: phases)
             }
         }
         if let bias {
@@ -165,7 +164,7 @@ public final class ConvTranspose2D: Layer {
         var scratchPointers: [UnsafeMutablePointer<Float>] = []
         for worker in 0..<workers {
             let size = rows * groupColumns + (groups.size > 1 ? 2 * c * groupColumns : 0)
-            scratchPointers.append(Tensor.scratch(&scratch[worker], count: size))
+            scratchPointers.append(Tensor.scratch(&scratch[worker], count: size + groups.size * g.phaseScratchCount))
         }
         var dWPointers: [UnsafeMutablePointer<Float>] = []
         if parameterGradients {
@@ -182,9 +181,9 @@ public final class ConvTranspose2D: Layer {
                 let ld = images.count * cols
                 // col [O·kH·kW, count·H·W]: the windows of dY that each input pixel spread onto.
                 let col = scratchPointers[worker]
-                for (j, image) in images.enumerated() {
-                    im2col(dY + image * outputSize, g, col + j * cols, rowStride: ld)
-                }
+                let phases = col + rows * groupColumns + (groups.size > 1 ? 2 * c * groupColumns : 0)
+                im2col(dY + images.lowerBound * outputSize, count: images.count, imageStride: outputSize, g, col,
+                       rowStride: ld, phases: phases)
                 if let dXPointer {
                     // dX_group [C, count·H·W] = weight [C, O·kH·kW] · col
                     let single = images.count == 1
