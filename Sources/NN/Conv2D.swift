@@ -50,14 +50,16 @@ public final class Conv2D: Layer {
         inputChannels: Int, outputChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0,
         bias: Bool = true
     ) {
-        precondition(inputChannels > 0 && outputChannels > 0 && kernelSize > 0 && stride > 0 && padding >= 0,
-                     "Conv2D needs positive channels, kernel and stride and a non-negative padding")
+        precondition(
+            inputChannels > 0 && outputChannels > 0 && kernelSize > 0 && stride > 0 && padding >= 0,
+            "Conv2D needs positive channels, kernel and stride and a non-negative padding")
         self.inputChannels = inputChannels
         self.outputChannels = outputChannels
         self.kernelSize = (kernelSize, kernelSize)
         self.stride = stride
         self.padding = padding
-        self.weight = Parameter(Tensor(zeros: [outputChannels, inputChannels, kernelSize, kernelSize]))
+        self.weight = Parameter(
+            Tensor(zeros: [outputChannels, inputChannels, kernelSize, kernelSize]))
         self.bias = bias ? Parameter(Tensor(zeros: [outputChannels])) : nil
         self.scratch = Array(repeating: nil, count: Parallel.workerCount)
         self.partialWeightGradient = Array(repeating: nil, count: Parallel.workerCount)
@@ -71,15 +73,17 @@ public final class Conv2D: Layer {
     }
 
     private func geometry(for shape: [Int]) -> ConvGeometry {
-        precondition(shape.count == 4 && shape[1] == inputChannels,
-                     "Conv2D expects [N, \(inputChannels), H, W], got \(shape)")
+        precondition(
+            shape.count == 4 && shape[1] == inputChannels,
+            "Conv2D expects [N, \(inputChannels), H, W], got \(shape)")
         let (h, w) = (shape[2], shape[3])
         let oH = (h + 2 * padding - kernelSize.height) / stride + 1
         let oW = (w + 2 * padding - kernelSize.width) / stride + 1
         precondition(oH > 0 && oW > 0, "Conv2D input \(shape) is smaller than its kernel")
         return ConvGeometry(
             channels: inputChannels, height: h, width: w, kernelHeight: kernelSize.height,
-            kernelWidth: kernelSize.width, stride: stride, padding: padding, outHeight: oH, outWidth: oW)
+            kernelWidth: kernelSize.width, stride: stride, padding: padding, outHeight: oH,
+            outWidth: oW)
     }
 
     // MARK: - Forward
@@ -101,8 +105,11 @@ public final class Conv2D: Layer {
         // output `[O, count·oH·oW]` when the group has several images.
         var scratchPointers: [UnsafeMutablePointer<Float>] = []
         for worker in 0..<workers {
-            let size = rows * max(groupColumns, n < workers ? cols : 0) + (groups.size > 1 ? o * groupColumns : 0)
-            scratchPointers.append(Tensor.scratch(&scratch[worker], count: size + groups.size * g.phaseScratchCount))
+            let size =
+                rows * max(groupColumns, n < workers ? cols : 0)
+                + (groups.size > 1 ? o * groupColumns : 0)
+            scratchPointers.append(
+                Tensor.scratch(&scratch[worker], count: size + groups.size * g.phaseScratchCount))
         }
         recordedInput = recording ? input : nil
         recordedGeometry = recording ? g : nil
@@ -113,18 +120,25 @@ public final class Conv2D: Layer {
                     let images = groups.images(group)
                     let ld = images.count * cols
                     let col = scratchPointers[worker]
-                    let phases = col + rows * groupColumns + (groups.size > 1 ? o * groupColumns : 0)
-                    im2col(x + images.lowerBound * imageSize, count: images.count, imageStride: imageSize, g, col,
-                           rowStride: ld, phases: phases)
+                    let phases =
+                        col + rows * groupColumns + (groups.size > 1 ? o * groupColumns : 0)
+                    im2col(
+                        x + images.lowerBound * imageSize, count: images.count,
+                        imageStride: imageSize, g, col,
+                        rowStride: ld, phases: phases)
                     // y_group [O, count·oH·oW] = weight [O, C·kH·kW] · col [C·kH·kW, count·oH·oW]
                     if images.count == 1 {
-                        sgemm(transposeA: false, transposeB: false, m: o, n: cols, k: rows,
-                              w, lda: rows, col, ldb: cols, beta: 0, yPointer + images.lowerBound * o * cols, ldc: cols)
+                        sgemm(
+                            transposeA: false, transposeB: false, m: o, n: cols, k: rows,
+                            w, lda: rows, col, ldb: cols, beta: 0,
+                            yPointer + images.lowerBound * o * cols, ldc: cols)
                     } else {
                         let product = scratchPointers[worker] + rows * groupColumns
-                        sgemm(transposeA: false, transposeB: false, m: o, n: ld, k: rows,
-                              w, lda: rows, col, ldb: ld, beta: 0, product, ldc: ld)
-                        scatterChannels(product, channels: o, plane: cols, images: images, into: yPointer)
+                        sgemm(
+                            transposeA: false, transposeB: false, m: o, n: ld, k: rows,
+                            w, lda: rows, col, ldb: ld, beta: 0, product, ldc: ld)
+                        scatterChannels(
+                            product, channels: o, plane: cols, images: images, into: yPointer)
                     }
                 }
             }
@@ -132,17 +146,22 @@ public final class Conv2D: Layer {
             // Fewer images than workers (batch 1 inference): split each GEMM's columns instead.
             for image in 0..<n {
                 let col = scratchPointers[0]
-                im2col(x + image * imageSize, g, col, phases: col + rows * cols + (groups.size > 1 ? o * groupColumns : 0))
+                im2col(
+                    x + image * imageSize, g, col,
+                    phases: col + rows * cols + (groups.size > 1 ? o * groupColumns : 0))
                 Parallel.run(workers: workers) { worker in
                     let part = Parallel.range(of: worker, workers: workers, count: cols)
                     if part.isEmpty { return }
-                    sgemm(transposeA: false, transposeB: false, m: o, n: part.count, k: rows,
-                          w, lda: rows, col + part.lowerBound, ldb: cols, beta: 0,
-                          yPointer + image * o * cols + part.lowerBound, ldc: cols)
+                    sgemm(
+                        transposeA: false, transposeB: false, m: o, n: part.count, k: rows,
+                        w, lda: rows, col + part.lowerBound, ldb: cols, beta: 0,
+                        yPointer + image * o * cols + part.lowerBound, ldc: cols)
                 }
             }
         }
-        if let bias { addChannelBias(bias.value.pointer, to: yPointer, batch: n, channels: o, plane: cols) }
+        if let bias {
+            addChannelBias(bias.value.pointer, to: yPointer, batch: n, channels: o, plane: cols)
+        }
         return y
     }
 
@@ -150,7 +169,9 @@ public final class Conv2D: Layer {
 
     /// - Parameter gradOutput: `[N, O, oH, oW]`.
     /// - Returns: `[N, C, H, W]`, or `nil` when `inputGradient` is `false`.
-    public func backward(_ gradOutput: Tensor, inputGradient: Bool, parameterGradients: Bool) -> Tensor? {
+    public func backward(_ gradOutput: Tensor, inputGradient: Bool, parameterGradients: Bool)
+        -> Tensor?
+    {
         guard let input = recordedInput, let g = recordedGeometry else {
             preconditionFailure("Conv2D.backward needs a recorded forward")
         }
@@ -158,8 +179,9 @@ public final class Conv2D: Layer {
         recordedGeometry = nil
         let n = input.shape[0]
         let (rows, cols, o) = (g.rows, g.columns, outputChannels)
-        precondition(gradOutput.shape == [n, o, g.outHeight, g.outWidth],
-                     "Conv2D.backward expects \([n, o, g.outHeight, g.outWidth]), got \(gradOutput.shape)")
+        precondition(
+            gradOutput.shape == [n, o, g.outHeight, g.outWidth],
+            "Conv2D.backward expects \([n, o, g.outHeight, g.outWidth]), got \(gradOutput.shape)")
         let workers = min(Parallel.workerCount, n)
         let groups = ImageGroups(batch: n, columnsPerImage: cols, workers: Parallel.workerCount)
         let groupColumns = groups.size * cols
@@ -171,7 +193,8 @@ public final class Conv2D: Layer {
         var dX: Tensor? = nil
         var dXPointer: UnsafeMutablePointer<Float>? = nil
         if inputGradient {
-            let tensor = Tensor.reuse(&inputGradientBuffer, shape: [n, g.channels, g.height, g.width])
+            let tensor = Tensor.reuse(
+                &inputGradientBuffer, shape: [n, g.channels, g.height, g.width])
             dX = tensor
             dXPointer = tensor.storage.pointer
         }
@@ -179,9 +202,12 @@ public final class Conv2D: Layer {
         // dY gathered as [O, count·P].
         var scratchPointers: [UnsafeMutablePointer<Float>] = []
         for worker in 0..<workers {
-            let size = (parameterGradients ? rows * groupColumns : 0) + (inputGradient ? rows * groupColumns : 0)
+            let size =
+                (parameterGradients ? rows * groupColumns : 0)
+                + (inputGradient ? rows * groupColumns : 0)
                 + (groups.size > 1 ? o * groupColumns : 0)
-            scratchPointers.append(Tensor.scratch(&scratch[worker], count: size + groups.size * g.phaseScratchCount))
+            scratchPointers.append(
+                Tensor.scratch(&scratch[worker], count: size + groups.size * g.phaseScratchCount))
         }
         // Worker 0 accumulates straight into weight.gradient; the others into their own partial sums.
         var dWPointers: [UnsafeMutablePointer<Float>] = []
@@ -189,7 +215,8 @@ public final class Conv2D: Layer {
             dWPointers.append(weight.gradient.mutablePointer())
             for worker in 1..<max(workers, 1) {
                 dWPointers.append(
-                    Tensor.reuse(&partialWeightGradient[worker], shape: weight.value.shape).storage.pointer)
+                    Tensor.reuse(&partialWeightGradient[worker], shape: weight.value.shape).storage
+                        .pointer)
             }
         }
 
@@ -210,22 +237,29 @@ public final class Conv2D: Layer {
                 }
                 if parameterGradients {
                     // The group's column matrix again, as forward built it.
-                    im2col(x + images.lowerBound * imageSize, count: images.count, imageStride: imageSize, g, col,
-                           rowStride: ld, phases: phases)
+                    im2col(
+                        x + images.lowerBound * imageSize, count: images.count,
+                        imageStride: imageSize, g, col,
+                        rowStride: ld, phases: phases)
                     // dWeight [O, C·kH·kW] += dY_group [O, count·P] · colᵀ [count·P, C·kH·kW]
                     let first = worker > 0 && group == mine.lowerBound
-                    sgemm(transposeA: false, transposeB: true, m: o, n: rows, k: ld,
-                          dYGroup, lda: ld, col, ldb: ld, beta: first ? 0 : 1, dWPointers[worker], ldc: rows)
+                    sgemm(
+                        transposeA: false, transposeB: true, m: o, n: rows, k: ld,
+                        dYGroup, lda: ld, col, ldb: ld, beta: first ? 0 : 1, dWPointers[worker],
+                        ldc: rows)
                 }
                 if let dXPointer {
                     // dCol [C·kH·kW, count·P] = weightᵀ [C·kH·kW, O] · dY_group [O, count·P]; then
                     // col2im scatters each column entry back to the pixel it was read from.
-                    sgemm(transposeA: true, transposeB: false, m: rows, n: ld, k: o,
-                          w, lda: rows, dYGroup, ldb: ld, beta: 0, dCol, ldc: ld)
+                    sgemm(
+                        transposeA: true, transposeB: false, m: rows, n: ld, k: o,
+                        w, lda: rows, dYGroup, ldb: ld, beta: 0, dCol, ldc: ld)
                     let dXGroup = dXPointer + images.lowerBound * imageSize
                     dXGroup.update(repeating: 0, count: images.count * imageSize)
-                    col2imAdd(dCol, g, dXGroup, count: images.count, imageStride: imageSize, rowStride: ld,
-                              phases: phases)
+                    col2imAdd(
+                        dCol, g, dXGroup, count: images.count, imageStride: imageSize,
+                        rowStride: ld,
+                        phases: phases)
                 }
             }
         }
@@ -237,7 +271,8 @@ public final class Conv2D: Layer {
             }
             if let bias {
                 // dBias[o] += Σ_{n, oy, ox} dY[n, o, oy, ox]
-                accumulateChannelSums(dY, batch: n, channels: o, plane: cols, into: bias.gradient.mutablePointer())
+                accumulateChannelSums(
+                    dY, batch: n, channels: o, plane: cols, into: bias.gradient.mutablePointer())
             }
         }
         return dX

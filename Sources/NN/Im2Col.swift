@@ -70,10 +70,13 @@ extension ConvGeometry {
 ///   output row is a contiguous copy from one phase row rather than a strided gather.
 func im2col(
     _ x: UnsafePointer<Float>, count: Int = 1, imageStride: Int = 0, _ g: ConvGeometry,
-    _ col: UnsafeMutablePointer<Float>, rowStride: Int? = nil, phases: UnsafeMutablePointer<Float>? = nil
+    _ col: UnsafeMutablePointer<Float>, rowStride: Int? = nil,
+    phases: UnsafeMutablePointer<Float>? = nil
 ) {
     let ld = rowStride ?? g.columns
-    let (h, w, kH, kW, s, p) = (g.height, g.width, g.kernelHeight, g.kernelWidth, g.stride, g.padding)
+    let (h, w, kH, kW, s, p) = (
+        g.height, g.width, g.kernelHeight, g.kernelWidth, g.stride, g.padding
+    )
     let (oH, oW, planeSize) = (g.outHeight, g.outWidth, g.columns)
     let usePhases = s > 1 && phases != nil
     let phaseWidth = (w + s - 1) / s
@@ -85,8 +88,9 @@ func im2col(
                 let plane = x + k * imageStride + c * h * w
                 let target = phases! + k * phaseCount
                 for y in 0..<h {
-                    splitPhases(plane + y * w, width: w, stride: s, into: target + y * phaseWidth,
-                                phaseStride: h * phaseWidth)
+                    splitPhases(
+                        plane + y * w, width: w, stride: s, into: target + y * phaseWidth,
+                        phaseStride: h * phaseWidth)
                 }
             }
         }
@@ -101,7 +105,8 @@ func im2col(
                     (r, shift, valid) = (0, j - p, g.validColumns(kernelColumn: j))
                 }
                 for k in 0..<count {
-                    let (plane, planeWidth): (UnsafePointer<Float>, Int) = usePhases
+                    let (plane, planeWidth): (UnsafePointer<Float>, Int) =
+                        usePhases
                         ? (UnsafePointer(phases! + k * phaseCount), phaseWidth)
                         : (x + k * imageStride + c * h * w, w)
                     let block = row + k * planeSize
@@ -133,7 +138,8 @@ func im2col(
 /// Stride 2 (every DCGAN layer) de-interleaves 16 floats at a time with SIMD.
 @inline(__always)
 private func splitPhases(
-    _ row: UnsafePointer<Float>, width w: Int, stride s: Int, into phases: UnsafeMutablePointer<Float>, phaseStride: Int
+    _ row: UnsafePointer<Float>, width w: Int, stride s: Int,
+    into phases: UnsafeMutablePointer<Float>, phaseStride: Int
 ) {
     var q = 0
     if s == 2 {
@@ -158,7 +164,8 @@ private func splitPhases(
 /// The adjoint of `splitPhases`: `row[q·s + r] += phases[r·phaseStride + q]`.
 @inline(__always)
 private func mergePhasesAdding(
-    _ phases: UnsafePointer<Float>, phaseStride: Int, width w: Int, stride s: Int, into row: UnsafeMutablePointer<Float>
+    _ phases: UnsafePointer<Float>, phaseStride: Int, width w: Int, stride s: Int,
+    into row: UnsafeMutablePointer<Float>
 ) {
     var q = 0
     if s == 2 {
@@ -187,10 +194,13 @@ private func mergePhasesAdding(
 /// phase in `phases` (contiguous adds) and interleaved into the image once per channel.
 func col2imAdd(
     _ col: UnsafePointer<Float>, _ g: ConvGeometry, _ x: UnsafeMutablePointer<Float>,
-    count: Int = 1, imageStride: Int = 0, rowStride: Int? = nil, phases: UnsafeMutablePointer<Float>? = nil
+    count: Int = 1, imageStride: Int = 0, rowStride: Int? = nil,
+    phases: UnsafeMutablePointer<Float>? = nil
 ) {
     let ld = rowStride ?? g.columns
-    let (h, w, kH, kW, s, p) = (g.height, g.width, g.kernelHeight, g.kernelWidth, g.stride, g.padding)
+    let (h, w, kH, kW, s, p) = (
+        g.height, g.width, g.kernelHeight, g.kernelWidth, g.stride, g.padding
+    )
     let (oH, oW, planeSize) = (g.outHeight, g.outWidth, g.columns)
     let usePhases = s > 1 && phases != nil
     let phaseWidth = (w + s - 1) / s
@@ -208,8 +218,10 @@ func col2imAdd(
                 }
                 if valid.isEmpty { continue }
                 for k in 0..<count {
-                    let (plane, planeWidth) = usePhases
-                        ? (phases! + k * phaseCount, phaseWidth) : (x + k * imageStride + c * h * w, w)
+                    let (plane, planeWidth) =
+                        usePhases
+                        ? (phases! + k * phaseCount, phaseWidth)
+                        : (x + k * imageStride + c * h * w, w)
                     let block = row + k * planeSize
                     for oy in 0..<oH {
                         let iy = oy * s - p + i
@@ -232,8 +244,9 @@ func col2imAdd(
                 let image = x + k * imageStride + c * h * w
                 let source = phases! + k * phaseCount
                 for y in 0..<h {
-                    mergePhasesAdding(source + y * phaseWidth, phaseStride: h * phaseWidth, width: w, stride: s,
-                                      into: image + y * w)
+                    mergePhasesAdding(
+                        source + y * phaseWidth, phaseStride: h * phaseWidth, width: w, stride: s,
+                        into: image + y * w)
                 }
             }
         }
@@ -271,24 +284,28 @@ struct ImageGroups {
 /// Copies `source: [N, C, P]` images `images` into `target: [C, images.count·P]` (channels outer,
 /// images side by side), the layout a grouped GEMM reads.
 func gatherChannels(
-    _ source: UnsafePointer<Float>, channels: Int, plane: Int, images: Range<Int>, into target: UnsafeMutablePointer<Float>
+    _ source: UnsafePointer<Float>, channels: Int, plane: Int, images: Range<Int>,
+    into target: UnsafeMutablePointer<Float>
 ) {
     let ld = images.count * plane
     for (j, image) in images.enumerated() {
         for c in 0..<channels {
-            (target + c * ld + j * plane).update(from: source + (image * channels + c) * plane, count: plane)
+            (target + c * ld + j * plane).update(
+                from: source + (image * channels + c) * plane, count: plane)
         }
     }
 }
 
 /// The inverse of `gatherChannels`: `source: [C, images.count·P]` back into `target: [N, C, P]`.
 func scatterChannels(
-    _ source: UnsafePointer<Float>, channels: Int, plane: Int, images: Range<Int>, into target: UnsafeMutablePointer<Float>
+    _ source: UnsafePointer<Float>, channels: Int, plane: Int, images: Range<Int>,
+    into target: UnsafeMutablePointer<Float>
 ) {
     let ld = images.count * plane
     for (j, image) in images.enumerated() {
         for c in 0..<channels {
-            (target + (image * channels + c) * plane).update(from: source + c * ld + j * plane, count: plane)
+            (target + (image * channels + c) * plane).update(
+                from: source + c * ld + j * plane, count: plane)
         }
     }
 }
@@ -305,6 +322,7 @@ func sgemm(
 ) {
     if m == 0 || n == 0 { return }
     cblas_sgemm(
-        CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+        CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans,
+        transposeB ? CblasTrans : CblasNoTrans,
         Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
 }

@@ -22,7 +22,9 @@ public final class Sequential: Layer {
 
     /// Runs every layer's backward in reverse order. Inner layers always produce their input
     /// gradient (the previous layer needs it); `inputGradient` applies to the first layer only.
-    public func backward(_ gradOutput: Tensor, inputGradient: Bool, parameterGradients: Bool) -> Tensor? {
+    public func backward(_ gradOutput: Tensor, inputGradient: Bool, parameterGradients: Bool)
+        -> Tensor?
+    {
         var gradient = gradOutput
         for index in layers.indices.reversed() {
             let wantsInput = index > 0 || inputGradient
@@ -73,8 +75,11 @@ public final class Named: Layer {
     }
 
     /// Back-propagates through the wrapped layer.
-    public func backward(_ gradOutput: Tensor, inputGradient: Bool, parameterGradients: Bool) -> Tensor? {
-        layer.backward(gradOutput, inputGradient: inputGradient, parameterGradients: parameterGradients)
+    public func backward(_ gradOutput: Tensor, inputGradient: Bool, parameterGradients: Bool)
+        -> Tensor?
+    {
+        layer.backward(
+            gradOutput, inputGradient: inputGradient, parameterGradients: parameterGradients)
     }
 
     /// The wrapped layer's entries under `name.key`.

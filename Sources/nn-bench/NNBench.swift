@@ -27,7 +27,8 @@ struct NNBench {
     }
 
     static func usage() -> Never {
-        FileHandle.standardError.write(Data("usage: nn-bench peak | train [iterations] | infer | trajectory FILE\n".utf8))
+        FileHandle.standardError.write(
+            Data("usage: nn-bench peak | train [iterations] | infer | trajectory FILE\n".utf8))
         exit(2)
     }
 
@@ -84,18 +85,24 @@ struct NNBench {
         DCGANInitializer.initialize(netD, using: &generator)
         let optimizerG = Adam(parameters: netG.parameters, learningRate: 2e-4, betas: (0.5, 0.999))
         let optimizerD = Adam(parameters: netD.parameters, learningRate: 2e-4, betas: (0.5, 0.999))
-        let real = Tensor.randomUniform(shape: [batch, 3, 64, 64], low: -1, high: 1, using: &generator)
-        let noises = (0...iterations).map { _ in Tensor.randomNormal(shape: [batch, nz, 1, 1], using: &generator) }
+        let real = Tensor.randomUniform(
+            shape: [batch, 3, 64, 64], low: -1, high: 1, using: &generator)
+        let noises = (0...iterations).map { _ in
+            Tensor.randomNormal(shape: [batch, nz, 1, 1], using: &generator)
+        }
         var losses = (dReal: Float(0), dFake: Float(0), g: Float(0))
         // The first iteration allocates every buffer; the timed ones should not allocate.
-        _ = DCGANModels.trainStep(generator: netG, discriminator: netD, optimizerG: optimizerG,
-                                  optimizerD: optimizerD, real: real, noise: noises[0])
+        _ = DCGANModels.trainStep(
+            generator: netG, discriminator: netD, optimizerG: optimizerG,
+            optimizerD: optimizerD, real: real, noise: noises[0])
         var times: [(wall: Double, cpu: Double)] = []
         for iteration in 1...iterations {
-            times.append(measure {
-                losses = DCGANModels.trainStep(generator: netG, discriminator: netD, optimizerG: optimizerG,
-                                               optimizerD: optimizerD, real: real, noise: noises[iteration])
-            })
+            times.append(
+                measure {
+                    losses = DCGANModels.trainStep(
+                        generator: netG, discriminator: netD, optimizerG: optimizerG,
+                        optimizerD: optimizerD, real: real, noise: noises[iteration])
+                })
         }
         let bestTime = times.min { $0.wall < $1.wall }!
         let flops = DCGANModels.trainingFLOPs(batch: batch, nz: nz, ngf: ngf, ndf: ndf)
@@ -119,26 +126,38 @@ struct NNBench {
         DCGANInitializer.initialize(netD, using: &generator)
         let optimizerG = Adam(parameters: netG.parameters, learningRate: 2e-4, betas: (0.5, 0.999))
         let optimizerD = Adam(parameters: netD.parameters, learningRate: 2e-4, betas: (0.5, 0.999))
-        let real = Tensor.randomUniform(shape: [batch, 3, 64, 64], low: -1, high: 1, using: &generator)
+        let real = Tensor.randomUniform(
+            shape: [batch, 3, 64, 64], low: -1, high: 1, using: &generator)
         let noise = Tensor.randomNormal(shape: [batch, nz, 1, 1], using: &generator)
-        _ = DCGANModels.trainStep(generator: netG, discriminator: netD, optimizerG: optimizerG,
-                                  optimizerD: optimizerD, real: real, noise: noise)
+        _ = DCGANModels.trainStep(
+            generator: netG, discriminator: netD, optimizerG: optimizerG,
+            optimizerD: optimizerD, real: real, noise: noise)
         for timer in timersG + timersD { (timer.forwardSeconds, timer.backwardSeconds) = (0, 0) }
         let total = measure {
             for _ in 0..<iterations {
-                _ = DCGANModels.trainStep(generator: netG, discriminator: netD, optimizerG: optimizerG,
-                                          optimizerD: optimizerD, real: real, noise: noise)
+                _ = DCGANModels.trainStep(
+                    generator: netG, discriminator: netD, optimizerG: optimizerG,
+                    optimizerD: optimizerD, real: real, noise: noise)
             }
         }
         let scale = 1000 / Double(iterations)
         var layerTotal = 0.0
-        for timer in timersG + timersD where timer.forwardSeconds + timer.backwardSeconds > 0.002 * Double(iterations) {
-            print(String(format: "%-28@ forward %7.1f ms  backward %7.1f ms", timer.name as NSString,
-                         timer.forwardSeconds * scale, timer.backwardSeconds * scale))
+        for timer in timersG + timersD
+        where timer.forwardSeconds + timer.backwardSeconds > 0.002 * Double(iterations) {
+            print(
+                String(
+                    format: "%-28@ forward %7.1f ms  backward %7.1f ms", timer.name as NSString,
+                    timer.forwardSeconds * scale, timer.backwardSeconds * scale))
         }
-        for timer in timersG + timersD { layerTotal += timer.forwardSeconds + timer.backwardSeconds }
-        print(String(format: "layers %.1f ms, rest (losses, Adam, zeroing) %.1f ms, iteration CPU %.1f ms, wall %.1f ms",
-                     layerTotal * scale, (total.cpu - layerTotal) * scale, total.cpu * scale, total.wall * scale))
+        for timer in timersG + timersD {
+            layerTotal += timer.forwardSeconds + timer.backwardSeconds
+        }
+        print(
+            String(
+                format:
+                    "layers %.1f ms, rest (losses, Adam, zeroing) %.1f ms, iteration CPU %.1f ms, wall %.1f ms",
+                layerTotal * scale, (total.cpu - layerTotal) * scale, total.cpu * scale,
+                total.wall * scale))
     }
 
     static func infer() {
@@ -162,7 +181,8 @@ struct NNBench {
         report("d_infer_b1_cpu_img_s", Double(repeats) / d1.cpu, "img/s")
         report("d_infer_b1_gflops", dFLOPs * Double(repeats) / d1.wall / 1e9)
 
-        let batch = Tensor.randomUniform(shape: [64, 3, 64, 64], low: -1, high: 1, using: &generator)
+        let batch = Tensor.randomUniform(
+            shape: [64, 3, 64, 64], low: -1, high: 1, using: &generator)
         _ = netD.infer(batch)
         let d64 = best(runs: 5) { _ = netD.infer(batch) }
         report("d_infer_b64_img_s", 64 / d64.wall, "img/s")
@@ -180,8 +200,9 @@ struct NNBench {
     /// Replays a PyTorch trajectory and compares losses and final state (atol 1e-4, rtol 1e-3).
     static func trajectory(_ url: URL) throws -> Bool {
         let file = try SafeTensorsFile(contentsOf: url)
-        let config = (try JSONSerialization.jsonObject(with: Data((file.metadata["config"] ?? "{}").utf8))
-            as? [String: Any]) ?? [:]
+        let config =
+            (try JSONSerialization.jsonObject(with: Data((file.metadata["config"] ?? "{}").utf8))
+                as? [String: Any]) ?? [:]
         func int(_ key: String) -> Int { (config[key] as? NSNumber)?.intValue ?? 0 }
         let (nz, ngf, ndf, steps) = (int("nz"), int("ngf"), int("ndf"), int("steps"))
         let netG = DCGANModels.generator(nz: nz, ngf: ngf)
@@ -196,13 +217,19 @@ struct NNBench {
         let (atol, rtol): (Float, Float) = (1e-4, 1e-3)
         var passed = true
         var worstLoss: Float = 0
-        let expected = try ["errD_real", "errD_fake", "errG"].map { try file.tensor(named: $0).data }
+        let expected = try ["errD_real", "errD_fake", "errG"].map {
+            try file.tensor(named: $0).data
+        }
         for step in 0..<steps {
-            let stepNoise = Tensor(shape: [batch, nz, 1, 1],
-                                   data: Array(noise[(step * batch * nz)..<((step + 1) * batch * nz)]))
-            let losses = DCGANModels.trainStep(generator: netG, discriminator: netD, optimizerG: optimizerG,
-                                               optimizerD: optimizerD, real: real, noise: stepNoise)
-            for (value, reference) in zip([losses.dReal, losses.dFake, losses.g], expected.map { $0[step] }) {
+            let stepNoise = Tensor(
+                shape: [batch, nz, 1, 1],
+                data: Array(noise[(step * batch * nz)..<((step + 1) * batch * nz)]))
+            let losses = DCGANModels.trainStep(
+                generator: netG, discriminator: netD, optimizerG: optimizerG,
+                optimizerD: optimizerD, real: real, noise: stepNoise)
+            for (value, reference) in zip(
+                [losses.dReal, losses.dFake, losses.g], expected.map { $0[step] })
+            {
                 worstLoss = max(worstLoss, abs(value - reference))
                 if abs(value - reference) > atol + rtol * abs(reference) { passed = false }
             }
@@ -221,7 +248,8 @@ struct NNBench {
                     if excess > 0 { failingHere += 1 }
                 }
                 if failingHere > 0 {
-                    print("trajectory_outside \(prefix).\(key) \(failingHere) of \(reference.count)")
+                    print(
+                        "trajectory_outside \(prefix).\(key) \(failingHere) of \(reference.count)")
                 }
                 failing += failingHere
             }

@@ -30,15 +30,19 @@ final class TimedLayer: Layer {
     func backward(_ gradOutput: Tensor, inputGradient: Bool, parameterGradients: Bool) -> Tensor? {
         let start = Self.cpuNow()
         defer { backwardSeconds += Self.cpuNow() - start }
-        return inner.backward(gradOutput, inputGradient: inputGradient, parameterGradients: parameterGradients)
+        return inner.backward(
+            gradOutput, inputGradient: inputGradient, parameterGradients: parameterGradients)
     }
 
     func stateEntries() -> [(key: String, entry: StateEntry)] { inner.stateEntries() }
     func setTraining(_ training: Bool) { inner.setTraining(training) }
 
     /// Wraps every child of a `Named(Sequential)` model, keeping its state keys.
-    static func wrap(_ model: any Layer, prefix: String) -> (model: any Layer, timers: [TimedLayer]) {
-        guard let named = model as? Named, let stack = named.layer as? Sequential else { return (model, []) }
+    static func wrap(_ model: any Layer, prefix: String) -> (model: any Layer, timers: [TimedLayer])
+    {
+        guard let named = model as? Named, let stack = named.layer as? Sequential else {
+            return (model, [])
+        }
         let timers = stack.layers.enumerated().map { index, layer in
             TimedLayer("\(prefix).\(index) \(String(describing: type(of: layer)))", layer)
         }

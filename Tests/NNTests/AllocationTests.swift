@@ -1,6 +1,7 @@
-@testable import NN
-import Testing
 import TestSupport
+import Testing
+
+@testable import NN
 
 /// A training step reuses the layers' buffers: after a warm-up step, the next steps allocate only
 /// the few small tensors of the loss (gradients and labels of a few floats each).
@@ -18,8 +19,11 @@ struct AllocationTests {
         let noise = Tensor.randomNormal(shape: [4, 8, 1, 1], using: &generator)
         func step() {
             // The fake batch is dropped at once, so the generator may overwrite it next step.
-            _ = ReferenceDCGAN.trainStep(generator: netG, discriminator: netD, optimizerG: optimizerG,
-                                         optimizerD: optimizerD, real: real, noise: noise).losses
+            _ =
+                ReferenceDCGAN.trainStep(
+                    generator: netG, discriminator: netD, optimizerG: optimizerG,
+                    optimizerD: optimizerD, real: real, noise: noise
+                ).losses
         }
         step()
         let counter = AllocationCounter()

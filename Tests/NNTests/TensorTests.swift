@@ -1,6 +1,6 @@
 import NN
-import Testing
 import TestSupport
+import Testing
 
 struct TensorTests {
     @Test func valueSemanticsSurviveLayerBufferReuse() {
@@ -44,9 +44,13 @@ struct TensorTests {
 
     @Test func normalSamplesHaveTheRightMoments() {
         var generator = SeededGenerator(seed: 99)
-        let sample = Tensor.randomNormal(shape: [100_000], mean: 1, standardDeviation: 0.02, using: &generator).data
+        let sample = Tensor.randomNormal(
+            shape: [100_000], mean: 1, standardDeviation: 0.02, using: &generator
+        ).data
         let mean = sample.reduce(0.0) { $0 + Double($1) } / Double(sample.count)
-        let variance = sample.reduce(0.0) { $0 + (Double($1) - mean) * (Double($1) - mean) } / Double(sample.count)
+        let variance =
+            sample.reduce(0.0) { $0 + (Double($1) - mean) * (Double($1) - mean) }
+            / Double(sample.count)
         #expect(abs(mean - 1) < 0.02 * 4 / 316)  // 4 standard errors
         #expect(abs(variance.squareRoot() - 0.02) < 0.02 * 0.02)
     }
