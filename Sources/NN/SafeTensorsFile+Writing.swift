@@ -85,7 +85,7 @@ extension SafeTensorsFile {
             defer { try? handle.close() }
             try append(Data(header), to: handle, path: path)
             for (name, payload) in ordered {
-                try append(try encode(payload, name: name, path: path), to: handle, path: path)
+                try appendData(of: payload, name: name, to: handle, path: path)
             }
             do {
                 try handle.synchronize()
@@ -161,49 +161,66 @@ extension SafeTensorsFile {
         return bytes
     }
 
-    /// A tensor's bytes in the file: little-endian elements of its dtype.
-    private static func encode(
-        _ payload: SafeTensorsPayload, name: String, path: String
-    ) throws(CheckpointError) -> Data {
+    /// Elements encoded at a time, so a large tensor is never held twice (1 MiB of F32).
+    private static let chunkElementCount = 1 << 18
+
+    /// Appends a tensor's bytes, little-endian elements of its dtype, chunk by chunk.
+    private static func appendData(
+        of payload: SafeTensorsPayload, name: String, to handle: FileHandle, path: String
+    ) throws(CheckpointError) {
         switch payload {
         case .bytes(_, let bytes):
-            return Data(bytes)
+            for start in stride(from: 0, to: bytes.count, by: chunkElementCount) {
+                let end = min(start + chunkElementCount, bytes.count)
+                try append(Data(bytes[start..<end]), to: handle, path: path)
+            }
         case .tensor(let tensor, let dtype):
             let values = tensor.data
-            var out = Data(count: values.count * dtype.byteSize)
-            var badIndex: Int? = nil
-            out.withUnsafeMutableBytes { raw in
-                switch dtype {
-                case .f32:
-                    for (i, value) in values.enumerated() {
-                        raw.storeBytes(of: value.bitPattern.littleEndian, toByteOffset: 4 * i, as: UInt32.self)
+            for start in stride(from: 0, to: values.count, by: chunkElementCount) {
+                let end = min(start + chunkElementCount, values.count)
+                let chunk = try encode(values[start..<end], as: dtype, name: name, path: path)
+                try append(chunk, to: handle, path: path)
+            }
+        }
+    }
+
+    /// Values as little-endian elements of `dtype`.
+    private static func encode(
+        _ values: ArraySlice<Float>, as dtype: SafeTensorsDType, name: String, path: String
+    ) throws(CheckpointError) -> Data {
+        var out = Data(count: values.count * dtype.byteSize)
+        var badIndex: Int? = nil
+        out.withUnsafeMutableBytes { raw in
+            switch dtype {
+            case .f32:
+                for (i, value) in zip(0..., values) {
+                    raw.storeBytes(of: value.bitPattern.littleEndian, toByteOffset: 4 * i, as: UInt32.self)
+                }
+            case .f16:
+                for (i, value) in zip(0..., values) {
+                    raw.storeBytes(of: Float16Conversion.half(from: value).littleEndian,
+                        toByteOffset: 2 * i, as: UInt16.self)
+                }
+            case .bf16:
+                for (i, value) in zip(0..., values) {
+                    raw.storeBytes(of: Float16Conversion.bfloat16(from: value).littleEndian,
+                        toByteOffset: 2 * i, as: UInt16.self)
+                }
+            case .u8:
+                for (i, value) in zip(values.indices, values) {
+                    guard value >= 0, value <= 255, value.rounded(.towardZero) == value else {
+                        badIndex = i
+                        return
                     }
-                case .f16:
-                    for (i, value) in values.enumerated() {
-                        raw.storeBytes(of: Float16Conversion.half(from: value).littleEndian,
-                            toByteOffset: 2 * i, as: UInt16.self)
-                    }
-                case .bf16:
-                    for (i, value) in values.enumerated() {
-                        raw.storeBytes(of: Float16Conversion.bfloat16(from: value).littleEndian,
-                            toByteOffset: 2 * i, as: UInt16.self)
-                    }
-                case .u8:
-                    for (i, value) in values.enumerated() {
-                        guard value >= 0, value <= 255, value.rounded(.towardZero) == value else {
-                            badIndex = i
-                            return
-                        }
-                        raw[i] = UInt8(value)
-                    }
+                    raw[i - values.startIndex] = UInt8(value)
                 }
             }
-            if let badIndex {
-                throw CheckpointError(code: .valueNotRepresentable, path: path, tensorName: name,
-                    message: "Cannot write tensor '\(name)' to '\(path)' as U8: element \(badIndex) is \(values[badIndex]), not a whole number 0...255. Round and clamp the values first, or write it as F32 or F16.")
-            }
-            return out
         }
+        if let badIndex {
+            throw CheckpointError(code: .valueNotRepresentable, path: path, tensorName: name,
+                message: "Cannot write tensor '\(name)' to '\(path)' as U8: element \(badIndex) is \(values[badIndex]), not a whole number 0...255. Round and clamp the values first, or write it as F32 or F16.")
+        }
+        return out
     }
 
     private static func openForWriting(_ url: URL, path: String) throws(CheckpointError) -> FileHandle {

@@ -9,7 +9,9 @@ import Foundation
 ///
 /// The file is memory-mapped, not read into memory, and every rule of the format is checked
 /// when it is opened (see `CheckpointError.Code`), so `tensor(named:)` only fails for a missing
-/// name. A tensor's values are copied out once, converted to `Float`.
+/// name. A tensor's values are copied out once, converted to `Float`. Files are replaced by
+/// renaming (see `write`), so a mapped file stays intact while a new version is written; only
+/// truncating the file in place while it is open could fault a read, as with any memory map.
 ///
 /// ```swift
 /// let file = try SafeTensorsFile(contentsOf: url)
@@ -98,7 +100,19 @@ public struct SafeTensorsFile: Sendable {
     ///
     /// - Throws: `CheckpointError` `.tensorNotFound` if the file has no tensor of that name.
     public func tensor(named name: String) throws(CheckpointError) -> Tensor {
-        let entry = try entry(named: name)
+        tensor(for: try entry(named: name))
+    }
+
+    /// Every tensor in the file, by name, converted as `tensor(named:)` does.
+    public func tensors() -> [String: Tensor] {
+        var tensors: [String: Tensor] = [:]
+        for (name, entry) in entries {
+            tensors[name] = tensor(for: entry)
+        }
+        return tensors
+    }
+
+    private func tensor(for entry: SafeTensorsEntry) -> Tensor {
         let count = entry.elementCount
         let begin = storage.startIndex + bufferStart + entry.dataOffsets.lowerBound
         let values = storage[begin..<begin + entry.dataOffsets.count].withUnsafeBytes { raw in
@@ -127,10 +141,15 @@ public struct SafeTensorsFile: Sendable {
     ) {
         switch dtype {
         case .f32:
+            #if _endian(little)
+            // Stored bytes are already this machine's floats: one copy, no per-element work.
+            UnsafeMutableRawBufferPointer(out).copyMemory(from: raw)
+            #else
             for i in 0..<count {
                 let bits = UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))
                 out[i] = Float(bitPattern: bits)
             }
+            #endif
         case .f16:
             for i in 0..<count {
                 let bits = UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))

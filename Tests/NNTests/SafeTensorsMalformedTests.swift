@@ -283,10 +283,11 @@ func acceptedHeaderVariants(_ label: String, _ header: String) throws {
     let original = [UInt8](try Data(contentsOf: valid))
     let headerEnd = 8 + Int(original[0]) + Int(original[1]) << 8
     var random = SplitMix64(seed: 20_261_127)
+    let iterations = 1000
     var loaded = 0
     var rejected = 0
     let mutated = try folder.file("mutated.safetensors")
-    for _ in 0..<1500 {
+    for _ in 0..<iterations {
         var bytes = original
         switch random.next() % 4 {
         case 0:  // change 1–4 bytes, mostly in the length field and header
@@ -302,7 +303,7 @@ func acceptedHeaderVariants(_ label: String, _ header: String) throws {
             let significant = Array("{}[]\",:0123456789-.eE \\u".utf8)
             bytes[8 + Int(random.next() % UInt64(headerEnd - 8))] = significant[Int(random.next() % UInt64(significant.count))]
         }
-        try Data(bytes).write(to: mutated)
+        try writeBytes(bytes, to: mutated)
         do {
             let file = try SafeTensorsFile(contentsOf: mutated)
             for name in file.names {
@@ -315,6 +316,6 @@ func acceptedHeaderVariants(_ label: String, _ header: String) throws {
             rejected += 1
         }
     }
-    #expect(loaded + rejected == 1500)
-    #expect(rejected > 500)
+    #expect(loaded + rejected == iterations)
+    #expect(rejected > iterations / 3)
 }

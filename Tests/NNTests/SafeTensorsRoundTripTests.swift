@@ -202,3 +202,51 @@ func u8RejectsValuesOutsideWholeBytes(_ value: Float) throws {
     #expect(file.names.isEmpty)
     #expect(file.metadata == ["only": "metadata"])
 }
+
+@Test func tensorsLongerThanAWriteChunkRoundTrip() throws {
+    let folder = try TemporaryFolder()
+    let url = try folder.file("large.safetensors")
+    var random = SplitMix64(seed: 7)
+    let count = 300_001  // past the writer's 2^18-element chunk
+    let values = (0..<count).map { _ in Float(bitPattern: UInt32(truncatingIfNeeded: random.next())) }
+    let bytes = (0..<count).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+    try SafeTensorsFile.write(
+        [
+            "f32": .tensor(Tensor(shape: [count], data: values), .f32),
+            "f16": .tensor(Tensor(shape: [count], data: values), .f16),
+            "u8": .bytes(shape: [count], bytes),
+        ],
+        to: url)
+    let file = try SafeTensorsFile(contentsOf: url)
+    #expect(try file.tensor(named: "f32").data.map(\.bitPattern) == values.map(\.bitPattern))
+    let halves = try file.bytes(named: "f16")
+    let expectedHalves = values.flatMap { value -> [UInt8] in
+        let half = Float16Conversion.half(from: value)
+        return [UInt8(half & 0xFF), UInt8(half >> 8)]
+    }
+    #expect(halves == expectedHalves)
+    #expect(try file.bytes(named: "u8") == bytes)
+
+    var masks = [Float](repeating: 1, count: count)
+    masks[count - 1] = 2.5
+    do {
+        try SafeTensorsFile.write(["mask": Tensor(shape: [count], data: masks)], dtype: .u8, to: url)
+        Issue.record("2.5 was written as U8")
+    } catch {
+        #expect(error.message.contains("element \(count - 1) is 2.5"))
+    }
+    #expect(try SafeTensorsFile(contentsOf: url).names == ["f16", "f32", "u8"])
+}
+
+@Test func allTensorsLoadAtOnce() throws {
+    let folder = try TemporaryFolder()
+    let url = try folder.file("all.safetensors")
+    try SafeTensorsFile.write(
+        ["main.0.weight": Tensor(shape: [2, 1], data: [1, 2]), "main.1.bias": Tensor(shape: [1], data: [3])],
+        dtype: .f16, to: url)
+    let tensors = try SafeTensorsFile(contentsOf: url).tensors()
+    #expect(tensors.keys.sorted() == ["main.0.weight", "main.1.bias"])
+    #expect(tensors["main.0.weight"]?.shape == [2, 1])
+    #expect(tensors["main.0.weight"]?.data == [1, 2])
+    #expect(tensors["main.1.bias"]?.data == [3])
+}

@@ -19,7 +19,7 @@ final class TemporaryFolder {
     func file(_ name: String, bytes: [UInt8]? = nil) throws -> URL {
         let file = url.appendingPathComponent(name)
         if let bytes {
-            try Data(bytes).write(to: file)
+            try writeBytes(bytes, to: file)
         }
         return file
     }
@@ -27,6 +27,18 @@ final class TemporaryFolder {
     /// The names of the files in the folder, sorted.
     func contents() throws -> [String] {
         try FileManager.default.contentsOfDirectory(atPath: url.path).sorted()
+    }
+}
+
+/// Writes a file without the `fsync` that `Data.write(to:)` does on Linux: test files are
+/// throwaway, and the fuzz test writes a thousand of them.
+func writeBytes(_ bytes: [UInt8], to url: URL) throws {
+    guard let stream = fopen(url.path, "wb") else {
+        throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: url.path])
+    }
+    let written = bytes.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, stream) }
+    guard fclose(stream) == 0, written == bytes.count else {
+        throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: url.path])
     }
 }
 
