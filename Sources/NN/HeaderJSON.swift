@@ -91,10 +91,17 @@ struct HeaderJSONParser {
         case UInt8(ascii: "{"): return try parseObject(depth: depth)
         case UInt8(ascii: "["): return try parseArray(depth: depth)
         case UInt8(ascii: "\""): return .string(try parseString())
-        case UInt8(ascii: "t"): try expectLiteral("true"); return .bool(true)
-        case UInt8(ascii: "f"): try expectLiteral("false"); return .bool(false)
-        case UInt8(ascii: "n"): try expectLiteral("null"); return .null
-        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .number(try parseNumber())
+        case UInt8(ascii: "t"):
+            try expectLiteral("true")
+            return .bool(true)
+        case UInt8(ascii: "f"):
+            try expectLiteral("false")
+            return .bool(false)
+        case UInt8(ascii: "n"):
+            try expectLiteral("null")
+            return .null
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+            return .number(try parseNumber())
         default: throw error("unexpected character \(describe(byte)), expected a value")
         }
     }
@@ -120,7 +127,9 @@ struct HeaderJSONParser {
             skipWhitespace()
             switch peek() {
             case UInt8(ascii: ","): index += 1
-            case UInt8(ascii: "}"): index += 1; return .object(members)
+            case UInt8(ascii: "}"):
+                index += 1
+                return .object(members)
             default: throw error("expected ',' or '}' in an object")
             }
         }
@@ -140,7 +149,9 @@ struct HeaderJSONParser {
             skipWhitespace()
             switch peek() {
             case UInt8(ascii: ","): index += 1
-            case UInt8(ascii: "]"): index += 1; return .array(elements)
+            case UInt8(ascii: "]"):
+                index += 1
+                return .array(elements)
             default: throw error("expected ',' or ']' in an array")
             }
         }
@@ -207,7 +218,7 @@ struct HeaderJSONParser {
         guard let unicodeScalar = Unicode.Scalar(scalar) else {
             throw error("invalid code point in a string")
         }
-        utf8.append(contentsOf: Array(String(Character(unicodeScalar)).utf8))
+        UTF8.encode(unicodeScalar) { utf8.append($0) }
     }
 
     private mutating func parseHex4() throws(HeaderJSONSyntaxError) -> UInt16 {
@@ -284,7 +295,8 @@ struct HeaderJSONParser {
 
     private func describe(_ byte: UInt8) -> String {
         (0x21..<0x7F).contains(byte)
-            ? "'\(Character(Unicode.Scalar(byte)))'" : "0x\(String(byte, radix: 16, uppercase: true))"
+            ? "'\(Character(Unicode.Scalar(byte)))'"
+            : "0x\(String(byte, radix: 16, uppercase: true))"
     }
 
     private func error(_ reason: String) -> HeaderJSONSyntaxError {

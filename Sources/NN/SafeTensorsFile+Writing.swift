@@ -78,8 +78,12 @@ extension SafeTensorsFile {
             ".\(url.lastPathComponent).\(UUID().uuidString).tmp")
         do throws(CheckpointError) {
             guard FileManager.default.createFile(atPath: temporary.path, contents: nil) else {
-                throw CheckpointError(code: .writeFailed, path: path,
-                    message: "Cannot write '\(path)': could not create a temporary file in '\(folder.path)'. Check that the folder exists and is writable.")
+                throw CheckpointError(
+                    code: .writeFailed, path: path,
+                    message:
+                        "Cannot write '\(path)': could not create a temporary file in "
+                        + "'\(folder.path)'. Check that the folder exists and is writable."
+                )
             }
             let handle = try openForWriting(temporary, path: path)
             defer { try? handle.close() }
@@ -90,7 +94,8 @@ extension SafeTensorsFile {
             do {
                 try handle.synchronize()
             } catch {
-                throw writeFailed(path, "flushing it to disk failed (\(error.localizedDescription))")
+                throw writeFailed(
+                    path, "flushing it to disk failed (\(error.localizedDescription))")
             }
             guard rename(temporary.path, path) == 0 else {
                 let reason = String(cString: strerror(errno))
@@ -108,26 +113,42 @@ extension SafeTensorsFile {
         name: String, _ payload: SafeTensorsPayload, path: String
     ) throws(CheckpointError) {
         guard name != metadataKey else {
-            throw CheckpointError(code: .invalidTensorName, path: path, tensorName: name,
-                message: "Cannot write '\(path)': '\(metadataKey)' is reserved for metadata and cannot name a tensor. Rename the tensor.")
+            throw CheckpointError(
+                code: .invalidTensorName, path: path, tensorName: name,
+                message:
+                    "Cannot write '\(path)': '\(metadataKey)' is reserved for metadata "
+                    + "and cannot name a tensor. Rename the tensor."
+            )
         }
         let shape = payload.shape
         guard shape.allSatisfy({ $0 >= 0 }) else {
-            throw CheckpointError(code: .invalidShape, path: path, tensorName: name,
-                message: "Cannot write tensor '\(name)' to '\(path)': shape \(shape) has a negative dimension.")
+            throw CheckpointError(
+                code: .invalidShape, path: path, tensorName: name,
+                message:
+                    "Cannot write tensor '\(name)' to '\(path)': shape \(shape) has a "
+                    + "negative dimension. Fix the shape before saving."
+            )
         }
         var count = 1
         for dimension in shape {
             let (product, overflow) = count.multipliedReportingOverflow(by: dimension)
             guard !overflow else {
-                throw CheckpointError(code: .invalidShape, path: path, tensorName: name,
-                    message: "Cannot write tensor '\(name)' to '\(path)': shape \(shape)'s element count overflows.")
+                throw CheckpointError(
+                    code: .invalidShape, path: path, tensorName: name,
+                    message:
+                        "Cannot write tensor '\(name)' to '\(path)': shape \(shape)'s "
+                        + "element count overflows. Fix the shape before saving."
+                )
             }
             count = product
         }
         guard count == payload.elementCount else {
-            throw CheckpointError(code: .sizeMismatch, path: path, tensorName: name,
-                message: "Cannot write tensor '\(name)' to '\(path)': shape \(shape) needs \(count) values but \(payload.elementCount) were given.")
+            throw CheckpointError(
+                code: .sizeMismatch, path: path, tensorName: name,
+                message:
+                    "Cannot write tensor '\(name)' to '\(path)': shape \(shape) needs "
+                    + "\(count) values but \(payload.elementCount) were given."
+            )
         }
     }
 
@@ -146,7 +167,8 @@ extension SafeTensorsFile {
             let byteCount = payload.elementCount * payload.dtype.byteSize
             let shape = payload.shape.map(String.init).joined(separator: ",")
             members.append(
-                "\(jsonString(name)):{\"dtype\":\"\(payload.dtype.rawValue)\",\"shape\":[\(shape)],\"data_offsets\":[\(offset),\(offset + byteCount)]}"
+                "\(jsonString(name)):{\"dtype\":\"\(payload.dtype.rawValue)\",\"shape\":[\(shape)],"
+                    + "\"data_offsets\":[\(offset),\(offset + byteCount)]}"
             )
             offset += byteCount
         }
@@ -194,16 +216,19 @@ extension SafeTensorsFile {
             switch dtype {
             case .f32:
                 for (i, value) in zip(0..., values) {
-                    raw.storeBytes(of: value.bitPattern.littleEndian, toByteOffset: 4 * i, as: UInt32.self)
+                    raw.storeBytes(
+                        of: value.bitPattern.littleEndian, toByteOffset: 4 * i, as: UInt32.self)
                 }
             case .f16:
                 for (i, value) in zip(0..., values) {
-                    raw.storeBytes(of: Float16Conversion.half(from: value).littleEndian,
+                    raw.storeBytes(
+                        of: Float16Conversion.half(from: value).littleEndian,
                         toByteOffset: 2 * i, as: UInt16.self)
                 }
             case .bf16:
                 for (i, value) in zip(0..., values) {
-                    raw.storeBytes(of: Float16Conversion.bfloat16(from: value).littleEndian,
+                    raw.storeBytes(
+                        of: Float16Conversion.bfloat16(from: value).littleEndian,
                         toByteOffset: 2 * i, as: UInt16.self)
                 }
             case .u8:
@@ -217,21 +242,31 @@ extension SafeTensorsFile {
             }
         }
         if let badIndex {
-            throw CheckpointError(code: .valueNotRepresentable, path: path, tensorName: name,
-                message: "Cannot write tensor '\(name)' to '\(path)' as U8: element \(badIndex) is \(values[badIndex]), not a whole number 0...255. Round and clamp the values first, or write it as F32 or F16.")
+            throw CheckpointError(
+                code: .valueNotRepresentable, path: path, tensorName: name,
+                message:
+                    "Cannot write tensor '\(name)' to '\(path)' as U8: element \(badIndex) "
+                    + "is \(values[badIndex]), not a whole number 0...255. "
+                    + "Round and clamp the values first, or write it as F32 or F16."
+            )
         }
         return out
     }
 
-    private static func openForWriting(_ url: URL, path: String) throws(CheckpointError) -> FileHandle {
+    private static func openForWriting(_ url: URL, path: String) throws(CheckpointError)
+        -> FileHandle
+    {
         do {
             return try FileHandle(forWritingTo: url)
         } catch {
-            throw writeFailed(path, "opening the temporary file failed (\(error.localizedDescription))")
+            throw writeFailed(
+                path, "opening the temporary file failed (\(error.localizedDescription))")
         }
     }
 
-    private static func append(_ data: Data, to handle: FileHandle, path: String) throws(CheckpointError) {
+    private static func append(_ data: Data, to handle: FileHandle, path: String)
+        throws(CheckpointError)
+    {
         do {
             try handle.write(contentsOf: data)
         } catch {
@@ -240,8 +275,10 @@ extension SafeTensorsFile {
     }
 
     private static func writeFailed(_ path: String, _ why: String) -> CheckpointError {
-        CheckpointError(code: .writeFailed, path: path,
-            message: "Cannot write '\(path)': \(why). Check free space and that the folder is writable.")
+        CheckpointError(
+            code: .writeFailed, path: path,
+            message:
+                "Cannot write '\(path)': \(why). Check free space and that the folder is writable.")
     }
 
     /// A JSON string literal: quotes, backslashes and control characters escaped, the rest UTF-8.

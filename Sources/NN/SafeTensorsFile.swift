@@ -47,19 +47,31 @@ public struct SafeTensorsFile: Sendable {
         let path = url.path
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw CheckpointError(code: .fileNotFound, path: path,
-                message: "Cannot load '\(path)': no such file. Check the path, or train or export the model first.")
+            throw CheckpointError(
+                code: .fileNotFound, path: path,
+                message:
+                    "Cannot load '\(path)': no such file. "
+                    + "Check the path, or train or export the model first."
+            )
         }
         guard !isDirectory.boolValue else {
-            throw CheckpointError(code: .readFailed, path: path,
-                message: "Cannot load '\(path)': it is a folder, not a file. Name the .safetensors file inside it.")
+            throw CheckpointError(
+                code: .readFailed, path: path,
+                message:
+                    "Cannot load '\(path)': it is a folder, not a file. "
+                    + "Name the .safetensors file inside it."
+            )
         }
         let data: Data
         do {
             data = try Self.map(url)
         } catch {
-            throw CheckpointError(code: .readFailed, path: path,
-                message: "Cannot load '\(path)': it could not be read (\(error.localizedDescription)). Check that the file is readable.")
+            throw CheckpointError(
+                code: .readFailed, path: path,
+                message:
+                    "Cannot load '\(path)': it could not be read "
+                    + "(\(error.localizedDescription)). Check that the file is readable."
+            )
         }
         let header = try Self.validateHeader(of: data, path: path)
         self.path = path
@@ -86,8 +98,13 @@ public struct SafeTensorsFile: Sendable {
         guard let entry = entries[name] else {
             let shown = names.prefix(8).map { "'\($0)'" }.joined(separator: ", ")
             let more = names.count > 8 ? ", … (\(names.count) in all)" : ""
-            throw CheckpointError(code: .tensorNotFound, path: path, tensorName: name,
-                message: "Missing tensor '\(name)' in '\(path)'. The file holds \(names.isEmpty ? "no tensors" : shown + more); check the name, or that the model and architecture match.")
+            throw CheckpointError(
+                code: .tensorNotFound, path: path, tensorName: name,
+                message:
+                    "Missing tensor '\(name)' in '\(path)'. The file holds "
+                    + "\(names.isEmpty ? "no tensors" : shown + more); "
+                    + "check the name, or that the model and architecture match."
+            )
         }
         return entry
     }
@@ -142,22 +159,25 @@ public struct SafeTensorsFile: Sendable {
         switch dtype {
         case .f32:
             #if _endian(little)
-            // Stored bytes are already this machine's floats: one copy, no per-element work.
-            UnsafeMutableRawBufferPointer(out).copyMemory(from: raw)
+                // Stored bytes are already this machine's floats: one copy, no per-element work.
+                UnsafeMutableRawBufferPointer(out).copyMemory(from: raw)
             #else
-            for i in 0..<count {
-                let bits = UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))
-                out[i] = Float(bitPattern: bits)
-            }
+                for i in 0..<count {
+                    let bits = UInt32(
+                        littleEndian: raw.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))
+                    out[i] = Float(bitPattern: bits)
+                }
             #endif
         case .f16:
             for i in 0..<count {
-                let bits = UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))
+                let bits = UInt16(
+                    littleEndian: raw.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))
                 out[i] = Float16Conversion.float(fromHalf: bits)
             }
         case .bf16:
             for i in 0..<count {
-                let bits = UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))
+                let bits = UInt16(
+                    littleEndian: raw.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))
                 out[i] = Float16Conversion.float(fromBFloat16: bits)
             }
         case .u8:

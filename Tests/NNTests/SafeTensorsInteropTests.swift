@@ -7,7 +7,8 @@ private let interopFixture = URL(fileURLWithPath: #filePath)
     .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     .appendingPathComponent("fixtures/golden/safetensors_interop.safetensors")
 
-private let regenerateHint = "re-run `python tools/golden/safetensors_interop.py` (make peers first)"
+private let regenerateHint =
+    "re-run `python tools/golden/safetensors_interop.py` (make peers first)"
 
 @Test func fileWrittenByPythonSafetensorsLoads() throws {
     let file = try SafeTensorsFile(contentsOf: interopFixture)
@@ -26,7 +27,8 @@ private let regenerateHint = "re-run `python tools/golden/safetensors_interop.py
     #expect(try file.entry(named: "f16").dtype == .f16)
     #expect(f16.shape == [12])
     let expectedHalves: [Float] = [
-        0, -0.0, 1, -2, 0.333251953125, 65504, 0x1p-24, 1023 * 0x1p-24, 0x1p-14, .infinity, -.infinity,
+        0, -0.0, 1, -2, 0.333251953125, 65504, 0x1p-24, 1023 * 0x1p-24, 0x1p-14, .infinity,
+        -.infinity,
     ]
     #expect(Array(f16.data.prefix(11)).map(\.bitPattern) == expectedHalves.map(\.bitPattern))
     #expect(f16.data[11].isNaN)
@@ -58,7 +60,8 @@ private let regenerateHint = "re-run `python tools/golden/safetensors_interop.py
     var payloads: [String: SafeTensorsPayload] = [:]
     for name in python.names {
         let entry = try python.entry(named: name)
-        payloads[name] = entry.dtype == .u8
+        payloads[name] =
+            entry.dtype == .u8
             ? .bytes(shape: entry.shape, try python.bytes(named: name))
             : .tensor(try python.tensor(named: name), entry.dtype)
     }

@@ -44,11 +44,14 @@ func writeBytes(_ bytes: [UInt8], to url: URL) throws {
 
 /// Builds safetensors bytes by hand: the 8-byte little-endian `headerLength` (by default the
 /// header's own length), the header's UTF-8, then `buffer`.
-func safetensorsBytes(header: String, buffer: [UInt8] = [], headerLength: UInt64? = nil) -> [UInt8] {
+func safetensorsBytes(header: String, buffer: [UInt8] = [], headerLength: UInt64? = nil) -> [UInt8]
+{
     safetensorsBytes(headerBytes: Array(header.utf8), buffer: buffer, headerLength: headerLength)
 }
 
-func safetensorsBytes(headerBytes: [UInt8], buffer: [UInt8] = [], headerLength: UInt64? = nil) -> [UInt8] {
+func safetensorsBytes(headerBytes: [UInt8], buffer: [UInt8] = [], headerLength: UInt64? = nil)
+    -> [UInt8]
+{
     let length = headerLength ?? UInt64(headerBytes.count)
     var bytes = (0..<8).map { UInt8(truncatingIfNeeded: length >> UInt64(8 * $0)) }
     bytes += headerBytes
