@@ -76,23 +76,15 @@ extension SafeTensorsFile {
         let folder = url.deletingLastPathComponent()
         let temporary = folder.appendingPathComponent(
             ".\(url.lastPathComponent).\(UUID().uuidString).tmp")
+        let handle = try createExclusively(temporary, path: path)
         do throws(CheckpointError) {
-            guard FileManager.default.createFile(atPath: temporary.path, contents: nil) else {
-                throw CheckpointError(
-                    code: .writeFailed, path: path,
-                    message:
-                        "Cannot write '\(path)': could not create a temporary file in "
-                        + "'\(folder.path)'. Check that the folder exists and is writable."
-                )
-            }
-            let handle = try openForWriting(temporary, path: path)
-            defer { try? handle.close() }
             try append(Data(header), to: handle, path: path)
             for (name, payload) in ordered {
                 try appendData(of: payload, name: name, to: handle, path: path)
             }
             do {
                 try handle.synchronize()
+                try handle.close()
             } catch {
                 throw writeFailed(
                     path, "flushing it to disk failed (\(error.localizedDescription))")
@@ -102,6 +94,8 @@ extension SafeTensorsFile {
                 throw writeFailed(path, "renaming the temporary file into place failed (\(reason))")
             }
         } catch {
+            // Best effort: the write already failed, and that is the error to report.
+            try? handle.close()
             try? FileManager.default.removeItem(at: temporary)
             throw error
         }
@@ -253,15 +247,19 @@ extension SafeTensorsFile {
         return out
     }
 
-    private static func openForWriting(_ url: URL, path: String) throws(CheckpointError)
+    /// Creates `url` for writing; fails rather than reuse a file that already exists.
+    private static func createExclusively(_ url: URL, path: String) throws(CheckpointError)
         -> FileHandle
     {
-        do {
-            return try FileHandle(forWritingTo: url)
-        } catch {
+        let descriptor = open(url.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else {
+            let reason = String(cString: strerror(errno))
             throw writeFailed(
-                path, "opening the temporary file failed (\(error.localizedDescription))")
+                path,
+                "creating a temporary file in '\(url.deletingLastPathComponent().path)' failed "
+                    + "(\(reason))")
         }
+        return FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
     }
 
     private static func append(_ data: Data, to handle: FileHandle, path: String)
@@ -278,7 +276,8 @@ extension SafeTensorsFile {
         CheckpointError(
             code: .writeFailed, path: path,
             message:
-                "Cannot write '\(path)': \(why). Check free space and that the folder is writable.")
+                "Cannot write '\(path)': \(why). "
+                + "Check that the folder exists and is writable, and that the disk has space.")
     }
 
     /// A JSON string literal: quotes, backslashes and control characters escaped, the rest UTF-8.

@@ -190,6 +190,18 @@ func u8RejectsValuesOutsideWholeBytes(_ value: Float) throws {
         #expect(error.message.contains(nowhere.path))
     }
 
+    let occupied = try folder.file("occupied.safetensors")
+    try FileManager.default.createDirectory(
+        at: occupied.appendingPathComponent("inside"), withIntermediateDirectories: true)
+    do {
+        try SafeTensorsFile.write(["w": Tensor(shape: [1], data: [1])], to: occupied)
+        Issue.record("replaced a non-empty folder with a file")
+    } catch {
+        #expect(error.code == .writeFailed)
+        #expect(error.message.contains("renaming"))
+    }
+    try FileManager.default.removeItem(at: occupied)
+
     let url = try folder.file("m.safetensors")
     do {
         try SafeTensorsFile.write(["__metadata__": Tensor(shape: [1], data: [1])], to: url)
