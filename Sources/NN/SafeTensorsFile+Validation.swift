@@ -96,10 +96,13 @@ extension SafeTensorsFile {
             entries: entries, metadata: metadata ?? [:], bufferStart: 8 + headerLength)
     }
 
-    /// `__metadata__` must be an object of string values.
+    /// `__metadata__` must be an object of string values, or null.
     private static func validateMetadata(
         _ value: HeaderJSON, problem: ProblemReporter
     ) throws(CheckpointError) -> [String: String] {
+        if case .null = value {
+            return [:]  // the reference reader takes null as "no metadata"
+        }
         guard case .object(let members) = value else {
             throw problem(
                 .invalidMetadata,

@@ -290,6 +290,7 @@ func malformedFileGivesItsError(_ malformed: MalformedCase) throws {
         "{\"w\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8],\"x\":null}}"
     ),
     ("escaped name", "{\"\\u0077\":\(entry())}"),
+    ("null metadata", "{\"__metadata__\":null,\"w\":\(entry())}"),
 ])
 func acceptedHeaderVariants(_ label: String, _ header: String) throws {
     let folder = try TemporaryFolder()
