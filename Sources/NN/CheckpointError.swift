@@ -38,6 +38,8 @@ public struct CheckpointError: Error, Equatable, Sendable, CustomStringConvertib
         // MARK: Tensor entries
         /// A tensor's entry is not a JSON object.
         case entryNotObject
+        /// A tensor's entry has the same member (`dtype`, …) twice.
+        case duplicateField
         /// A tensor's entry has no `dtype`.
         case missingDType
         /// A tensor's entry has no `shape`.

@@ -39,8 +39,10 @@ enum HeaderJSON {
         guard case .number(let text) = self else { return .notANumber }
         let digits = text.hasPrefix("-") ? text.dropFirst() : Substring(text)
         guard digits.allSatisfy({ $0 >= "0" && $0 <= "9" }) else { return .notAnInteger }
-        guard let value = Int(text) else { return .tooLarge }
-        return value < 0 ? .negative : .value(value)
+        // Any sign is negative, even `-0`, which the reference reader takes as a float.
+        guard !text.hasPrefix("-") else { return .negative }
+        guard let value = Int(digits) else { return .tooLarge }
+        return .value(value)
     }
 
     enum IntegerReading: Equatable {

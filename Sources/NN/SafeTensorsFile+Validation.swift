@@ -141,7 +141,15 @@ extension SafeTensorsFile {
                     + "not an object with dtype, shape and data_offsets",
                 hint: rewrite)
         }
-        func field(_ key: String) -> HeaderJSON? { members.last(where: { $0.key == key })?.value }
+        var fields: [String: HeaderJSON] = [:]
+        for member in members {
+            guard fields.updateValue(member.value, forKey: member.key) == nil else {
+                throw problem(
+                    .duplicateField, tensor: name, "the entry has '\(member.key)' twice",
+                    hint: rewrite)
+            }
+        }
+        func field(_ key: String) -> HeaderJSON? { fields[key] }
 
         guard let dtypeValue = field("dtype") else {
             throw problem(.missingDType, tensor: name, "the entry has no 'dtype'", hint: rewrite)

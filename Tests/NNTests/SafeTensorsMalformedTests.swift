@@ -88,6 +88,13 @@ let malformedCases: [MalformedCase] = [
         bytes: safetensorsBytes(header: "{\"w\":[0,8]}", buffer: eightBytes), code: .entryNotObject,
         tensorName: "w"),
     MalformedCase(
+        label: "entry with dtype twice",
+        bytes: safetensorsBytes(
+            header:
+                "{\"w\":{\"dtype\":\"F32\",\"dtype\":\"F16\",\"shape\":[2],\"data_offsets\":[0,8]}}",
+            buffer: eightBytes),
+        code: .duplicateField, tensorName: "w"),
+    MalformedCase(
         label: "entry without dtype",
         bytes: safetensorsBytes(
             header: "{\"w\":{\"shape\":[2],\"data_offsets\":[0,8]}}", buffer: eightBytes),
@@ -118,6 +125,10 @@ let malformedCases: [MalformedCase] = [
     MalformedCase(
         label: "negative dimension",
         bytes: safetensorsBytes(header: "{\"w\":\(entry(shape: "[-2]"))}", buffer: eightBytes),
+        code: .invalidShape, tensorName: "w"),
+    MalformedCase(
+        label: "dimension -0",
+        bytes: safetensorsBytes(header: "{\"w\":\(entry(shape: "[-0,2]"))}", buffer: eightBytes),
         code: .invalidShape, tensorName: "w"),
     MalformedCase(
         label: "fractional dimension",
