@@ -12,6 +12,9 @@ if [ ! -x "$PY" ]; then
     exit 1
 fi
 TRAIN_ITERATIONS=${TRAIN_ITERATIONS:-3}
+# Each workload runs this many times per side, alternating Swift and PyTorch; the best run counts.
+# Alternating gives both sides a chance at the machine's quiet moments when others share it.
+ROUNDS=${ROUNDS:-2}
 
 swift build -c release --product nn-bench >&2
 BIN="$(swift build -c release --show-bin-path)/nn-bench"
@@ -21,10 +24,12 @@ trap 'rm -rf "$work"' EXIT
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 # Each workload runs Swift then PyTorch back to back, so both see about the same machine load.
 for mode in peak "train $TRAIN_ITERATIONS" infer; do
-    # shellcheck disable=SC2086
-    "$BIN" $mode >>"$work/swift.txt"
-    # shellcheck disable=SC2086
-    "$PY" tools/bench/nn_peer.py $mode >>"$work/torch.txt"
+    for _ in $(seq "$ROUNDS"); do
+        # shellcheck disable=SC2086
+        "$BIN" $mode >>"$work/swift.txt"
+        # shellcheck disable=SC2086
+        "$PY" tools/bench/nn_peer.py $mode >>"$work/torch.txt"
+    done
 done
 echo "load average after:  $(cut -d' ' -f1-3 /proc/loadavg)"
 "$PY" tools/bench/nn_summary.py "$work/swift.txt" "$work/torch.txt"
