@@ -56,7 +56,9 @@ let package = Package(
             ]
         ),
 
+        // Benchmarks (tools/bench/*.sh); not products.
         .executableTarget(name: "media-bench", dependencies: ["Media"]),
+        .executableTarget(name: "nn-bench", dependencies: ["NN"], swiftSettings: fastMath),
 
         // MARK: - Tests
         .target(name: "TestSupport", dependencies: ["NN"], path: "Tests/TestSupport"),

@@ -112,7 +112,7 @@ extension FaceImageSet {
         if let cache, let cached = try? readCache(cache), cached.contentHash == key {
             return cached
         }
-        var set = try decode(folder: folder, names: names, labels: labels, size: size)
+        var set = decode(folder: folder, names: names, labels: labels, size: size)
         set.contentHash = key
         if set.skipped.count > 0 && Double(set.skipped.count) > maxUnreadableShare * Double(names.count) {
             let examples = set.skipped.prefix(3).map { "\($0.source) (\($0.reason))" }.joined(separator: "; ")

@@ -17,9 +17,13 @@ import Foundation
 public final class Adam {
     /// The parameters, in the order their moments are stored.
     public let parameters: [Parameter]
+    /// lr, the step size before bias correction.
     public var learningRate: Double
+    /// (β1, β2), the decay rates of the first and second moments.
     public var betas: (Double, Double)
+    /// Added to the denominator after bias correction, as PyTorch.
     public var eps: Double
+    /// L2 coefficient added to the gradient (0 for none).
     public var weightDecay: Double
     /// The number of steps taken so far (t after the last step).
     public var stepCount: Int = 0
@@ -36,7 +40,8 @@ public final class Adam {
     ///   - eps: added to the denominator, default 1e-8.
     ///   - weightDecay: L2 coefficient, default 0.
     public init(
-        parameters: [Parameter], learningRate: Double = 1e-3, betas: (Double, Double) = (0.9, 0.999),
+        parameters: [Parameter], learningRate: Double = 1e-3,
+        betas: (Double, Double) = (0.9, 0.999),
         eps: Double = 1e-8, weightDecay: Double = 0
     ) {
         self.parameters = parameters
@@ -72,7 +77,8 @@ public final class Adam {
                 for i in range {
                     let g = weightDecay == 0 ? grad[i] : grad[i] + weightDecay * p[i]
                     // lerp(m, g, w): PyTorch's formula switches at w = 0.5 for accuracy.
-                    m[i] = weight1 < 0.5 ? m[i] + weight1 * (g - m[i]) : g - (g - m[i]) * (1 - weight1)
+                    m[i] =
+                        weight1 < 0.5 ? m[i] + weight1 * (g - m[i]) : g - (g - m[i]) * (1 - weight1)
                     v[i] = v[i] * decay2 + weight2 * g * g
                     let denominator = v[i].squareRoot() / inverseCorrection2Root + eps
                     p[i] = p[i] + -stepSize * (m[i] / denominator)

@@ -22,8 +22,11 @@ public final class BatchNorm2D: Layer {
     /// Scalar `[]`, PyTorch's `num_batches_tracked` buffer. PyTorch stores it as int64; here it is a
     /// float, exact up to 2²⁴ ≈ 16.7 million updates.
     public let batchesTracked: Buffer
+    /// C, the number of channels.
     public let featureCount: Int
+    /// Added to the variance before the square root.
     public let eps: Float
+    /// The running statistics' update weight.
     public let momentum: Float
     /// Training (batch statistics) or evaluation (running statistics) behaviour.
     public private(set) var isTraining = true
@@ -55,19 +58,24 @@ public final class BatchNorm2D: Layer {
         self.inverseStd = Array(repeating: 1, count: featureCount)
     }
 
+    /// `weight`, `bias`, `running_mean`, `running_var`, `num_batches_tracked`, as PyTorch.
     public func stateEntries() -> [(key: String, entry: StateEntry)] {
-        [("weight", .parameter(weight)), ("bias", .parameter(bias)),
-         ("running_mean", .buffer(runningMean)), ("running_var", .buffer(runningVariance)),
-         ("num_batches_tracked", .buffer(batchesTracked))]
+        [
+            ("weight", .parameter(weight)), ("bias", .parameter(bias)),
+            ("running_mean", .buffer(runningMean)), ("running_var", .buffer(runningVariance)),
+            ("num_batches_tracked", .buffer(batchesTracked)),
+        ]
     }
 
+    /// Batch statistics (`true`) or running statistics (`false`).
     public func setTraining(_ training: Bool) {
         isTraining = training
     }
 
     /// Splits the channels over the workers when the tensor is big enough to gain from it.
     private func forEachChannel(count: Int, _ body: (Int) -> Void) {
-        let workers = count >= Parallel.elementwiseThreshold ? min(Parallel.workerCount, featureCount) : 1
+        let workers =
+            count >= Parallel.elementwiseThreshold ? min(Parallel.workerCount, featureCount) : 1
         Parallel.run(workers: workers) { worker in
             for c in Parallel.range(of: worker, workers: workers, count: featureCount) { body(c) }
         }
@@ -78,11 +86,14 @@ public final class BatchNorm2D: Layer {
     /// - Parameter input: `[N, C, H, W]`.
     /// - Returns: `[N, C, H, W]`.
     public func forward(_ input: Tensor, recording: Bool) -> Tensor {
-        precondition(input.shape.count == 4 && input.shape[1] == featureCount,
-                     "BatchNorm2D expects [N, \(featureCount), H, W], got \(input.shape)")
+        precondition(
+            input.shape.count == 4 && input.shape[1] == featureCount,
+            "BatchNorm2D expects [N, \(featureCount), H, W], got \(input.shape)")
         let (n, channels, plane) = (input.shape[0], featureCount, input.shape[2] * input.shape[3])
         let m = n * plane
-        if isTraining { precondition(m > 1, "BatchNorm2D in training needs more than one value per channel") }
+        if isTraining {
+            precondition(m > 1, "BatchNorm2D in training needs more than one value per channel")
+        }
         let y = Tensor.reuse(&output, shape: input.shape)
         let (x, yPointer) = (input.pointer, y.storage.pointer)
         let (gamma, beta) = (weight.value.pointer, bias.value.pointer)
@@ -93,7 +104,9 @@ public final class BatchNorm2D: Layer {
 
         mean.withUnsafeMutableBufferPointer { meanBuffer in
             inverseStd.withUnsafeMutableBufferPointer { inverseStdBuffer in
-                let (meanOut, inverseStdOut) = (meanBuffer.baseAddress!, inverseStdBuffer.baseAddress!)
+                let (meanOut, inverseStdOut) = (
+                    meanBuffer.baseAddress!, inverseStdBuffer.baseAddress!
+                )
                 forEachChannel(count: input.count) { c in
                     var mu: Float
                     var variance: Float
@@ -101,18 +114,23 @@ public final class BatchNorm2D: Layer {
                         // Two passes (mean, then squared deviations) avoid the cancellation of
                         // E[x²] − E[x]².
                         var total = 0.0
-                        for image in 0..<n { total += sum(x + (image * channels + c) * plane, count: plane) }
+                        for image in 0..<n {
+                            total += sum(x + (image * channels + c) * plane, count: plane)
+                        }
                         let meanDouble = total / Double(m)
                         mu = Float(meanDouble)
                         var squares = 0.0
                         for image in 0..<n {
-                            squares += squaredDeviation(x + (image * channels + c) * plane, count: plane, from: mu)
+                            squares += squaredDeviation(
+                                x + (image * channels + c) * plane, count: plane, from: mu)
                         }
                         variance = Float(squares / Double(m))
                         // Running statistics: unbiased variance, as PyTorch.
-                        runningMeanPointer[c] = (1 - momentum) * runningMeanPointer[c] + momentum * mu
+                        runningMeanPointer[c] =
+                            (1 - momentum) * runningMeanPointer[c] + momentum * mu
                         let unbiased = Float(squares / Double(m - 1))
-                        runningVariancePointer[c] = (1 - momentum) * runningVariancePointer[c] + momentum * unbiased
+                        runningVariancePointer[c] =
+                            (1 - momentum) * runningVariancePointer[c] + momentum * unbiased
                     } else {
                         mu = runningMeanPointer[c]
                         variance = runningVariancePointer[c]
@@ -144,11 +162,16 @@ public final class BatchNorm2D: Layer {
 
     /// - Parameter gradOutput: `[N, C, H, W]`.
     /// - Returns: `[N, C, H, W]`, or `nil` when `inputGradient` is `false`.
-    public func backward(_ gradOutput: Tensor, inputGradient: Bool, parameterGradients: Bool) -> Tensor? {
-        guard let input = recordedInput else { preconditionFailure("BatchNorm2D.backward needs a recorded forward") }
+    public func backward(_ gradOutput: Tensor, inputGradient: Bool, parameterGradients: Bool)
+        -> Tensor?
+    {
+        guard let input = recordedInput else {
+            preconditionFailure("BatchNorm2D.backward needs a recorded forward")
+        }
         recordedInput = nil
-        precondition(gradOutput.shape == input.shape,
-                     "BatchNorm2D.backward expects \(input.shape), got \(gradOutput.shape)")
+        precondition(
+            gradOutput.shape == input.shape,
+            "BatchNorm2D.backward expects \(input.shape), got \(gradOutput.shape)")
         let (n, channels, plane) = (input.shape[0], featureCount, input.shape[2] * input.shape[3])
         let m = Double(n * plane)
         let (x, dY, gamma) = (input.pointer, gradOutput.pointer, weight.value.pointer)
@@ -174,7 +197,8 @@ public final class BatchNorm2D: Layer {
                     for image in 0..<n {
                         let offset = (image * channels + c) * plane
                         sumDY += sum(dY + offset, count: plane)
-                        sumDYCentered += centeredDot(dY + offset, x + offset, count: plane, center: mu)
+                        sumDYCentered += centeredDot(
+                            dY + offset, x + offset, count: plane, center: mu)
                     }
                     let sumDYXHat = sumDYCentered * Double(invStd)
                     if let dGamma, let dBeta {
@@ -187,16 +211,18 @@ public final class BatchNorm2D: Layer {
                         // μ and σ² depend on x, so besides the direct term γ·invStd·dY there are
                         //   term 2 (through μ):  −γ·invStd·mean(dY)
                         //   term 3 (through σ²): −γ·invStd·x̂·mean(dY·x̂)
-                        // dX = γ·invStd·(dY − mean(dY) − x̂·mean(dY·x̂)), regrouped as
-                        // dX = scale·dY + a·x + b with x̂ = (x − μ)·invStd.
+                        // dX = γ·invStd·(dY − mean(dY) − (x − μ)·k), k = Σ dY·(x − μ)·invStd² / M,
+                        // in PyTorch's CPU order. Centring x first keeps term 3 free of the
+                        // cancellation that x·k − μ·k would suffer when |μ| ≫ σ.
                         let meanDY = Float(sumDY / m)
-                        let meanDYXHat = Float(sumDYXHat / m)
-                        let a = -scale * invStd * meanDYXHat
-                        let b = -scale * meanDY - a * mu
+                        let k = Float(sumDYCentered * Double(invStd) * Double(invStd) / m)
                         for image in 0..<n {
                             let offset = (image * channels + c) * plane
                             let (g, source, target) = (dY + offset, x + offset, dXPointer + offset)
-                            for index in 0..<plane { target[index] = scale * g[index] + a * source[index] + b }
+                            for index in 0..<plane {
+                                target[index] =
+                                    (g[index] - meanDY - (source[index] - mu) * k) * scale
+                            }
                         }
                     } else {
                         // Running statistics are constants: only the direct term remains.
@@ -218,15 +244,19 @@ public final class BatchNorm2D: Layer {
 private func centeredDot(
     _ g: UnsafePointer<Float>, _ x: UnsafePointer<Float>, count: Int, center: Float
 ) -> Double {
-    var a0 = SIMD8<Float>(), a1 = SIMD8<Float>()
+    var a0 = SIMD8<Float>()
+    var a1 = SIMD8<Float>()
     let c = SIMD8<Float>(repeating: center)
-    let rawG = UnsafeRawPointer(g), rawX = UnsafeRawPointer(x)
+    let rawG = UnsafeRawPointer(g)
+    let rawX = UnsafeRawPointer(x)
     var index = 0
     while index + 16 <= count {
-        a0.addProduct(rawG.loadUnaligned(fromByteOffset: index * 4, as: SIMD8<Float>.self),
-                      rawX.loadUnaligned(fromByteOffset: index * 4, as: SIMD8<Float>.self) - c)
-        a1.addProduct(rawG.loadUnaligned(fromByteOffset: (index + 8) * 4, as: SIMD8<Float>.self),
-                      rawX.loadUnaligned(fromByteOffset: (index + 8) * 4, as: SIMD8<Float>.self) - c)
+        a0.addProduct(
+            rawG.loadUnaligned(fromByteOffset: index * 4, as: SIMD8<Float>.self),
+            rawX.loadUnaligned(fromByteOffset: index * 4, as: SIMD8<Float>.self) - c)
+        a1.addProduct(
+            rawG.loadUnaligned(fromByteOffset: (index + 8) * 4, as: SIMD8<Float>.self),
+            rawX.loadUnaligned(fromByteOffset: (index + 8) * 4, as: SIMD8<Float>.self) - c)
         index += 16
     }
     var total = Double((a0 + a1).sum())
@@ -239,8 +269,11 @@ private func centeredDot(
 
 /// Σ (values[i] − center)², as `sum`.
 @inline(__always)
-private func squaredDeviation(_ values: UnsafePointer<Float>, count: Int, from center: Float) -> Double {
-    var a0 = SIMD8<Float>(), a1 = SIMD8<Float>()
+private func squaredDeviation(_ values: UnsafePointer<Float>, count: Int, from center: Float)
+    -> Double
+{
+    var a0 = SIMD8<Float>()
+    var a1 = SIMD8<Float>()
     let c = SIMD8<Float>(repeating: center)
     let raw = UnsafeRawPointer(values)
     var index = 0

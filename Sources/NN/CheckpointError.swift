@@ -5,7 +5,7 @@
 /// Tests compare whole errors, so two errors are equal only when code, path, tensor and message
 /// all agree.
 public struct CheckpointError: Error, Equatable, Sendable, CustomStringConvertible {
-    /// What kind of failure this is. Each validation rule of the safetensors format has its own code.
+    /// What kind of failure this is. Each rule of the safetensors format has its own code.
     public enum Code: String, Sendable, Equatable, CaseIterable {
         // MARK: File access
         /// The file does not exist.
@@ -38,6 +38,8 @@ public struct CheckpointError: Error, Equatable, Sendable, CustomStringConvertib
         // MARK: Tensor entries
         /// A tensor's entry is not a JSON object.
         case entryNotObject
+        /// A tensor's entry has the same member (`dtype`, …) twice.
+        case duplicateField
         /// A tensor's entry has no `dtype`.
         case missingDType
         /// A tensor's entry has no `shape`.
@@ -46,7 +48,7 @@ public struct CheckpointError: Error, Equatable, Sendable, CustomStringConvertib
         case missingDataOffsets
         /// A tensor's `dtype` is not a string naming a supported type (F32, F16, BF16, U8).
         case unknownDType
-        /// A tensor's `shape` is not an array of non-negative integers, or its element count overflows.
+        /// A tensor's `shape` is not an array of non-negative integers, or its size overflows.
         case invalidShape
         /// A tensor's `data_offsets` is not an array of two non-negative integers.
         case invalidDataOffsets
@@ -66,7 +68,7 @@ public struct CheckpointError: Error, Equatable, Sendable, CustomStringConvertib
         case tensorNotFound
         /// A value cannot be stored in the asked-for dtype (U8 takes only whole numbers 0...255).
         case valueNotRepresentable
-        /// A tensor name cannot be written (`__metadata__` is reserved, and names must not be empty).
+        /// A tensor name cannot be written: `__metadata__` is reserved for the metadata.
         case invalidTensorName
 
         // MARK: Loading into a model

@@ -12,11 +12,17 @@ public final class ConvTranspose2D: Layer {
     public let weight: Parameter
     /// `[O]`, or `nil` for `bias: false`.
     public let bias: Parameter?
+    /// C.
     public let inputChannels: Int
+    /// O.
     public let outputChannels: Int
+    /// kH = kW.
     public let kernelSize: Int
+    /// s, in both directions.
     public let stride: Int
+    /// p, removed from each side of the full output.
     public let padding: Int
+    /// Extra output rows and columns at the bottom and right.
     public let outputPadding: Int
 
     private var output: Tensor?
@@ -40,22 +46,26 @@ public final class ConvTranspose2D: Layer {
         inputChannels: Int, outputChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0,
         outputPadding: Int = 0, bias: Bool = true
     ) {
-        precondition(inputChannels > 0 && outputChannels > 0 && kernelSize > 0 && stride > 0 && padding >= 0,
-                     "ConvTranspose2D needs positive channels, kernel and stride and a non-negative padding")
-        precondition(outputPadding >= 0 && outputPadding < stride,
-                     "ConvTranspose2D needs 0 ≤ outputPadding < stride, got \(outputPadding)")
+        precondition(
+            inputChannels > 0 && outputChannels > 0 && kernelSize > 0 && stride > 0 && padding >= 0,
+            "ConvTranspose2D needs positive channels, kernel and stride and a non-negative padding")
+        precondition(
+            outputPadding >= 0 && outputPadding < stride,
+            "ConvTranspose2D needs 0 ≤ outputPadding < stride, got \(outputPadding)")
         self.inputChannels = inputChannels
         self.outputChannels = outputChannels
         self.kernelSize = kernelSize
         self.stride = stride
         self.padding = padding
         self.outputPadding = outputPadding
-        self.weight = Parameter(Tensor(zeros: [inputChannels, outputChannels, kernelSize, kernelSize]))
+        self.weight = Parameter(
+            Tensor(zeros: [inputChannels, outputChannels, kernelSize, kernelSize]))
         self.bias = bias ? Parameter(Tensor(zeros: [outputChannels])) : nil
         self.scratch = Array(repeating: nil, count: Parallel.workerCount)
         self.partialWeightGradient = Array(repeating: nil, count: Parallel.workerCount)
     }
 
+    /// `weight`, then `bias` if present, as PyTorch.
     public func stateEntries() -> [(key: String, entry: StateEntry)] {
         var entries: [(key: String, entry: StateEntry)] = [("weight", .parameter(weight))]
         if let bias { entries.append(("bias", .parameter(bias))) }
@@ -65,8 +75,9 @@ public final class ConvTranspose2D: Layer {
     /// The geometry of the equivalent convolution, which maps the output `[O, oH, oW]` back to the
     /// input's `H × W`.
     private func geometry(for shape: [Int]) -> ConvGeometry {
-        precondition(shape.count == 4 && shape[1] == inputChannels,
-                     "ConvTranspose2D expects [N, \(inputChannels), H, W], got \(shape)")
+        precondition(
+            shape.count == 4 && shape[1] == inputChannels,
+            "ConvTranspose2D expects [N, \(inputChannels), H, W], got \(shape)")
         let (h, w) = (shape[2], shape[3])
         let oH = (h - 1) * stride - 2 * padding + kernelSize + outputPadding
         let oW = (w - 1) * stride - 2 * padding + kernelSize + outputPadding
@@ -85,27 +96,45 @@ public final class ConvTranspose2D: Layer {
         let n = input.shape[0]
         let (rows, cols, c) = (g.rows, g.columns, inputChannels)
         let outputSize = outputChannels * g.height * g.width
-        let workers = min(Parallel.workerCount, max(n, 1))
+        let groups = ImageGroups(batch: n, columnsPerImage: cols, workers: Parallel.workerCount)
+        let groupColumns = groups.size * cols
+        let workers = min(Parallel.workerCount, max(groups.count, 1))
         let y = Tensor.reuse(&output, shape: [n, outputChannels, g.height, g.width])
         let (x, yPointer, w) = (input.pointer, y.storage.pointer, weight.value.pointer)
-        var colPointers: [UnsafeMutablePointer<Float>] = []
+        // Per worker: col [O·kH·kW, count·H·W], then x gathered as [C, count·H·W].
+        var scratchPointers: [UnsafeMutablePointer<Float>] = []
         for worker in 0..<workers {
-            colPointers.append(Tensor.reuse(&scratch[worker], shape: [rows, cols]).storage.pointer)
+            let size = rows * groupColumns + (groups.size > 1 ? c * groupColumns : 0)
+            scratchPointers.append(
+                Tensor.scratch(&scratch[worker], count: size + groups.size * g.phaseScratchCount))
         }
         Parallel.run(workers: workers) { worker in
-            for image in Parallel.range(of: worker, workers: workers, count: n) {
-                let col = colPointers[worker]
-                // col [O·kH·kW, H·W] = weightᵀ [O·kH·kW, C] · x_n [C, H·W]
-                sgemm(transposeA: true, transposeB: false, m: rows, n: cols, k: c,
-                      w, lda: rows, x + image * c * cols, ldb: cols, beta: 0, col, ldc: cols)
-                let yn = yPointer + image * outputSize
-                yn.update(repeating: 0, count: outputSize)
-                col2imAdd(col, g, yn)
+            for group in Parallel.range(of: worker, workers: workers, count: groups.count) {
+                let images = groups.images(group)
+                let ld = images.count * cols
+                let col = scratchPointers[worker]
+                var xGroup = x + images.lowerBound * c * cols
+                if images.count > 1 {
+                    let gathered = col + rows * groupColumns
+                    gatherChannels(x, channels: c, plane: cols, images: images, into: gathered)
+                    xGroup = UnsafePointer(gathered)
+                }
+                // col [O·kH·kW, count·H·W] = weightᵀ [O·kH·kW, C] · x_group [C, count·H·W]
+                sgemm(
+                    transposeA: true, transposeB: false, m: rows, n: ld, k: c,
+                    w, lda: rows, xGroup, ldb: ld, beta: 0, col, ldc: ld)
+                let phases = col + rows * groupColumns + (groups.size > 1 ? c * groupColumns : 0)
+                let yGroup = yPointer + images.lowerBound * outputSize
+                yGroup.update(repeating: 0, count: images.count * outputSize)
+                col2imAdd(
+                    col, g, yGroup, count: images.count, imageStride: outputSize, rowStride: ld,
+                    phases: phases)
             }
         }
         if let bias {
-            addChannelBias(bias.value.pointer, to: yPointer, batch: n, channels: outputChannels,
-                           plane: g.height * g.width)
+            addChannelBias(
+                bias.value.pointer, to: yPointer, batch: n, channels: outputChannels,
+                plane: g.height * g.width)
         }
         recordedInput = recording ? input : nil
         recordedGeometry = recording ? g : nil
@@ -116,7 +145,9 @@ public final class ConvTranspose2D: Layer {
 
     /// - Parameter gradOutput: `[N, O, oH, oW]`.
     /// - Returns: `[N, C, H, W]`, or `nil` when `inputGradient` is `false`.
-    public func backward(_ gradOutput: Tensor, inputGradient: Bool, parameterGradients: Bool) -> Tensor? {
+    public func backward(_ gradOutput: Tensor, inputGradient: Bool, parameterGradients: Bool)
+        -> Tensor?
+    {
         guard let input = recordedInput, let g = recordedGeometry else {
             preconditionFailure("ConvTranspose2D.backward needs a recorded forward")
         }
@@ -125,9 +156,13 @@ public final class ConvTranspose2D: Layer {
         let n = input.shape[0]
         let (rows, cols, c) = (g.rows, g.columns, inputChannels)
         let outputSize = outputChannels * g.height * g.width
-        precondition(gradOutput.shape == [n, outputChannels, g.height, g.width],
-                     "ConvTranspose2D.backward expects \([n, outputChannels, g.height, g.width]), got \(gradOutput.shape)")
-        let workers = min(Parallel.workerCount, max(n, 1))
+        precondition(
+            gradOutput.shape == [n, outputChannels, g.height, g.width],
+            "ConvTranspose2D.backward expects \([n, outputChannels, g.height, g.width]), got \(gradOutput.shape)"
+        )
+        let groups = ImageGroups(batch: n, columnsPerImage: cols, workers: Parallel.workerCount)
+        let groupColumns = groups.size * cols
+        let workers = min(Parallel.workerCount, max(groups.count, 1))
         let (x, dY, w) = (input.pointer, gradOutput.pointer, weight.value.pointer)
 
         var dX: Tensor? = nil
@@ -137,45 +172,76 @@ public final class ConvTranspose2D: Layer {
             dX = tensor
             dXPointer = tensor.storage.pointer
         }
-        var colPointers: [UnsafeMutablePointer<Float>] = []
+        // Per worker: col [O·kH·kW, count·H·W], then x gathered and dX before scattering, both
+        // [C, count·H·W].
+        var scratchPointers: [UnsafeMutablePointer<Float>] = []
         for worker in 0..<workers {
-            colPointers.append(Tensor.reuse(&scratch[worker], shape: [rows, cols]).storage.pointer)
+            let size = rows * groupColumns + (groups.size > 1 ? 2 * c * groupColumns : 0)
+            scratchPointers.append(
+                Tensor.scratch(&scratch[worker], count: size + groups.size * g.phaseScratchCount))
         }
         var dWPointers: [UnsafeMutablePointer<Float>] = []
         if parameterGradients {
             dWPointers.append(weight.gradient.mutablePointer())
             for worker in 1..<workers {
                 dWPointers.append(
-                    Tensor.reuse(&partialWeightGradient[worker], shape: weight.value.shape).storage.pointer)
+                    Tensor.reuse(&partialWeightGradient[worker], shape: weight.value.shape).storage
+                        .pointer)
             }
         }
         Parallel.run(workers: workers) { worker in
-            let images = Parallel.range(of: worker, workers: workers, count: n)
-            for image in images {
-                // col [O·kH·kW, H·W]: the windows of dY_n that each input pixel spread onto.
-                let col = colPointers[worker]
-                im2col(dY + image * outputSize, g, col)
+            let mine = Parallel.range(of: worker, workers: workers, count: groups.count)
+            for group in mine {
+                let images = groups.images(group)
+                let ld = images.count * cols
+                // col [O·kH·kW, count·H·W]: the windows of dY that each input pixel spread onto.
+                let col = scratchPointers[worker]
+                let phases =
+                    col + rows * groupColumns + (groups.size > 1 ? 2 * c * groupColumns : 0)
+                im2col(
+                    dY + images.lowerBound * outputSize, count: images.count,
+                    imageStride: outputSize, g, col,
+                    rowStride: ld, phases: phases)
                 if let dXPointer {
-                    // dX_n [C, H·W] = weight [C, O·kH·kW] · col
-                    sgemm(transposeA: false, transposeB: false, m: c, n: cols, k: rows,
-                          w, lda: rows, col, ldb: cols, beta: 0, dXPointer + image * c * cols, ldc: cols)
+                    // dX_group [C, count·H·W] = weight [C, O·kH·kW] · col
+                    let single = images.count == 1
+                    let target =
+                        single
+                        ? dXPointer + images.lowerBound * c * cols
+                        : col + rows * groupColumns + c * groupColumns
+                    sgemm(
+                        transposeA: false, transposeB: false, m: c, n: ld, k: rows,
+                        w, lda: rows, col, ldb: ld, beta: 0, target, ldc: ld)
+                    if !single {
+                        scatterChannels(
+                            target, channels: c, plane: cols, images: images, into: dXPointer)
+                    }
                 }
                 if parameterGradients {
-                    // dWeight [C, O·kH·kW] += x_n [C, H·W] · colᵀ [H·W, O·kH·kW]
-                    let first = worker > 0 && image == images.lowerBound
-                    sgemm(transposeA: false, transposeB: true, m: c, n: rows, k: cols,
-                          x + image * c * cols, lda: cols, col, ldb: cols, beta: first ? 0 : 1,
-                          dWPointers[worker], ldc: rows)
+                    var xGroup = x + images.lowerBound * c * cols
+                    if images.count > 1 {
+                        let gathered = col + rows * groupColumns
+                        gatherChannels(x, channels: c, plane: cols, images: images, into: gathered)
+                        xGroup = UnsafePointer(gathered)
+                    }
+                    // dWeight [C, O·kH·kW] += x_group [C, count·H·W] · colᵀ [count·H·W, O·kH·kW]
+                    let first = worker > 0 && group == mine.lowerBound
+                    sgemm(
+                        transposeA: false, transposeB: true, m: c, n: rows, k: ld,
+                        xGroup, lda: ld, col, ldb: ld, beta: first ? 0 : 1, dWPointers[worker],
+                        ldc: rows)
                 }
             }
         }
         if parameterGradients {
-            for worker in 1..<workers where !Parallel.range(of: worker, workers: workers, count: n).isEmpty {
+            for worker in 1..<workers
+            where !Parallel.range(of: worker, workers: workers, count: groups.count).isEmpty {
                 addInPlace(dWPointers[0], dWPointers[worker], count: weight.value.count)
             }
             if let bias {
-                accumulateChannelSums(dY, batch: n, channels: outputChannels, plane: g.height * g.width,
-                                      into: bias.gradient.mutablePointer())
+                accumulateChannelSums(
+                    dY, batch: n, channels: outputChannels, plane: g.height * g.width,
+                    into: bias.gradient.mutablePointer())
             }
         }
         return dX

@@ -19,14 +19,17 @@ public enum DCGANInitializer {
         case let named as Named:
             initialize(named.layer, using: &generator)
         case let conv as Conv2D:
-            conv.weight.value = .randomNormal(shape: conv.weight.value.shape, standardDeviation: 0.02, using: &generator)
+            conv.weight.value = .randomNormal(
+                shape: conv.weight.value.shape, standardDeviation: 0.02, using: &generator)
             if let bias = conv.bias { bias.value = Tensor(zeros: bias.value.shape) }
         case let conv as ConvTranspose2D:
-            conv.weight.value = .randomNormal(shape: conv.weight.value.shape, standardDeviation: 0.02, using: &generator)
+            conv.weight.value = .randomNormal(
+                shape: conv.weight.value.shape, standardDeviation: 0.02, using: &generator)
             if let bias = conv.bias { bias.value = Tensor(zeros: bias.value.shape) }
         case let norm as BatchNorm2D:
-            norm.weight.value = .randomNormal(shape: norm.weight.value.shape, mean: 1, standardDeviation: 0.02,
-                                              using: &generator)
+            norm.weight.value = .randomNormal(
+                shape: norm.weight.value.shape, mean: 1, standardDeviation: 0.02,
+                using: &generator)
             norm.bias.value = Tensor(zeros: norm.bias.value.shape)
         default:
             break

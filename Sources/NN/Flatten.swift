@@ -17,8 +17,12 @@ public final class Flatten: Layer {
 
     /// - Parameter gradOutput: `[N, ∏…]`.
     /// - Returns: the gradient reshaped to the input's shape.
-    public func backward(_ gradOutput: Tensor, inputGradient: Bool, parameterGradients: Bool) -> Tensor? {
-        guard let shape = recordedShape else { preconditionFailure("Flatten.backward needs a recorded forward") }
+    public func backward(_ gradOutput: Tensor, inputGradient: Bool, parameterGradients: Bool)
+        -> Tensor?
+    {
+        guard let shape = recordedShape else {
+            preconditionFailure("Flatten.backward needs a recorded forward")
+        }
         recordedShape = nil
         return inputGradient ? gradOutput.reshaped(shape) : nil
     }

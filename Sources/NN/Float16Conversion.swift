@@ -41,8 +41,9 @@ public enum Float16Conversion {
 
     /// The binary16 nearest to `value`, ties to even, as IEEE 754's default rounding.
     ///
-    /// Values at or beyond 65520 (halfway past the largest half, 65504) become infinity; values
-    /// below 2⁻²⁵ become ±0; values in between the half's subnormal range round to a subnormal.
+    /// Magnitudes from 65520 (halfway past the largest half, 65504) become infinity, those up to
+    /// 2⁻²⁵ become ±0, and those between round to a subnormal half (or, just below 2⁻¹⁴, to the
+    /// smallest normal one).
     /// A NaN stays a quiet NaN with its sign and the top 9 bits of its payload, as x86's F16C
     /// `vcvtps2ph` does.
     public static func half(from value: Float) -> UInt16 {
@@ -63,7 +64,9 @@ public enum Float16Conversion {
             // A carry out of the mantissa moves into the exponent, which is the right result
             // (up to infinity, 0x7C00, for values from 65520).
             let truncated = UInt32(halfExponent) << 10 | (mantissa >> 13)
-            let rounded = truncated + roundingIncrement(dropped: mantissa & 0x1FFF, bitCount: 13, kept: truncated)
+            let rounded =
+                truncated
+                + roundingIncrement(dropped: mantissa & 0x1FFF, bitCount: 13, kept: truncated)
             return sign | UInt16(truncatingIfNeeded: rounded)
         }
         // Subnormal half (or zero): the result is round(significand × 2^(exponent − 126)) units
@@ -76,7 +79,8 @@ public enum Float16Conversion {
         let truncated = significand >> UInt32(shift)
         let dropped = significand & ((1 << UInt32(shift)) - 1)
         // A round-up from 0x3FF to 0x400 gives the smallest normal half, also correct.
-        let rounded = truncated + roundingIncrement(dropped: dropped, bitCount: shift, kept: truncated)
+        let rounded =
+            truncated + roundingIncrement(dropped: dropped, bitCount: shift, kept: truncated)
         return sign | UInt16(truncatingIfNeeded: rounded)
     }
 
@@ -95,7 +99,9 @@ public enum Float16Conversion {
         }
         let kept = bits >> 16
         // Infinity stays infinity (no dropped bits); the largest finite floats round up to it.
-        return UInt16(truncatingIfNeeded: kept + roundingIncrement(dropped: bits & 0xFFFF, bitCount: 16, kept: kept))
+        return UInt16(
+            truncatingIfNeeded: kept
+                + roundingIncrement(dropped: bits & 0xFFFF, bitCount: 16, kept: kept))
     }
 
     // MARK: - Rounding

@@ -39,8 +39,10 @@ enum HeaderJSON {
         guard case .number(let text) = self else { return .notANumber }
         let digits = text.hasPrefix("-") ? text.dropFirst() : Substring(text)
         guard digits.allSatisfy({ $0 >= "0" && $0 <= "9" }) else { return .notAnInteger }
-        guard let value = Int(text) else { return .tooLarge }
-        return value < 0 ? .negative : .value(value)
+        // Any sign is negative, even `-0`, which the reference reader takes as a float.
+        guard !text.hasPrefix("-") else { return .negative }
+        guard let value = Int(digits) else { return .tooLarge }
+        return .value(value)
     }
 
     enum IntegerReading: Equatable {
@@ -91,10 +93,17 @@ struct HeaderJSONParser {
         case UInt8(ascii: "{"): return try parseObject(depth: depth)
         case UInt8(ascii: "["): return try parseArray(depth: depth)
         case UInt8(ascii: "\""): return .string(try parseString())
-        case UInt8(ascii: "t"): try expectLiteral("true"); return .bool(true)
-        case UInt8(ascii: "f"): try expectLiteral("false"); return .bool(false)
-        case UInt8(ascii: "n"): try expectLiteral("null"); return .null
-        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .number(try parseNumber())
+        case UInt8(ascii: "t"):
+            try expectLiteral("true")
+            return .bool(true)
+        case UInt8(ascii: "f"):
+            try expectLiteral("false")
+            return .bool(false)
+        case UInt8(ascii: "n"):
+            try expectLiteral("null")
+            return .null
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+            return .number(try parseNumber())
         default: throw error("unexpected character \(describe(byte)), expected a value")
         }
     }
@@ -120,7 +129,9 @@ struct HeaderJSONParser {
             skipWhitespace()
             switch peek() {
             case UInt8(ascii: ","): index += 1
-            case UInt8(ascii: "}"): index += 1; return .object(members)
+            case UInt8(ascii: "}"):
+                index += 1
+                return .object(members)
             default: throw error("expected ',' or '}' in an object")
             }
         }
@@ -140,7 +151,9 @@ struct HeaderJSONParser {
             skipWhitespace()
             switch peek() {
             case UInt8(ascii: ","): index += 1
-            case UInt8(ascii: "]"): index += 1; return .array(elements)
+            case UInt8(ascii: "]"):
+                index += 1
+                return .array(elements)
             default: throw error("expected ',' or ']' in an array")
             }
         }
@@ -207,7 +220,7 @@ struct HeaderJSONParser {
         guard let unicodeScalar = Unicode.Scalar(scalar) else {
             throw error("invalid code point in a string")
         }
-        utf8.append(contentsOf: Array(String(Character(unicodeScalar)).utf8))
+        UTF8.encode(unicodeScalar) { utf8.append($0) }
     }
 
     private mutating func parseHex4() throws(HeaderJSONSyntaxError) -> UInt16 {
@@ -284,7 +297,8 @@ struct HeaderJSONParser {
 
     private func describe(_ byte: UInt8) -> String {
         (0x21..<0x7F).contains(byte)
-            ? "'\(Character(Unicode.Scalar(byte)))'" : "0x\(String(byte, radix: 16, uppercase: true))"
+            ? "'\(Character(Unicode.Scalar(byte)))'"
+            : "0x\(String(byte, radix: 16, uppercase: true))"
     }
 
     private func error(_ reason: String) -> HeaderJSONSyntaxError {

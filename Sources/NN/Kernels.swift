@@ -6,7 +6,10 @@
 /// Σ values[0..<count], 8 lanes × 4 accumulators in Float, combined in Double.
 @inline(__always)
 func sum(_ values: UnsafePointer<Float>, count: Int) -> Double {
-    var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
+    var a0 = SIMD8<Float>()
+    var a1 = SIMD8<Float>()
+    var a2 = SIMD8<Float>()
+    var a3 = SIMD8<Float>()
     var index = 0
     let raw = UnsafeRawPointer(values)
     while index + 32 <= count {
@@ -27,14 +30,18 @@ func sum(_ values: UnsafePointer<Float>, count: Int) -> Double {
 /// Σ a[i]·b[i] over `count` elements, as `sum`.
 @inline(__always)
 func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int) -> Double {
-    var a0 = SIMD8<Float>(), a1 = SIMD8<Float>()
+    var a0 = SIMD8<Float>()
+    var a1 = SIMD8<Float>()
     var index = 0
-    let rawA = UnsafeRawPointer(a), rawB = UnsafeRawPointer(b)
+    let rawA = UnsafeRawPointer(a)
+    let rawB = UnsafeRawPointer(b)
     while index + 16 <= count {
-        a0.addProduct(rawA.loadUnaligned(fromByteOffset: index * 4, as: SIMD8<Float>.self),
-                      rawB.loadUnaligned(fromByteOffset: index * 4, as: SIMD8<Float>.self))
-        a1.addProduct(rawA.loadUnaligned(fromByteOffset: (index + 8) * 4, as: SIMD8<Float>.self),
-                      rawB.loadUnaligned(fromByteOffset: (index + 8) * 4, as: SIMD8<Float>.self))
+        a0.addProduct(
+            rawA.loadUnaligned(fromByteOffset: index * 4, as: SIMD8<Float>.self),
+            rawB.loadUnaligned(fromByteOffset: index * 4, as: SIMD8<Float>.self))
+        a1.addProduct(
+            rawA.loadUnaligned(fromByteOffset: (index + 8) * 4, as: SIMD8<Float>.self),
+            rawB.loadUnaligned(fromByteOffset: (index + 8) * 4, as: SIMD8<Float>.self))
         index += 16
     }
     var total = Double((a0 + a1).sum())
@@ -52,7 +59,8 @@ func addInPlace(_ target: UnsafeMutablePointer<Float>, _ source: UnsafePointer<F
 
 /// `y[n, c, :] += bias[c]` for `y: [N, C, plane]`.
 func addChannelBias(
-    _ bias: UnsafePointer<Float>, to y: UnsafeMutablePointer<Float>, batch: Int, channels: Int, plane: Int
+    _ bias: UnsafePointer<Float>, to y: UnsafeMutablePointer<Float>, batch: Int, channels: Int,
+    plane: Int
 ) {
     for n in 0..<batch {
         for c in 0..<channels {
@@ -65,7 +73,8 @@ func addChannelBias(
 
 /// `target[c] += Σ_{n, i} y[n, c, i]` for `y: [N, C, plane]`, summed in Double across planes.
 func accumulateChannelSums(
-    _ y: UnsafePointer<Float>, batch: Int, channels: Int, plane: Int, into target: UnsafeMutablePointer<Float>
+    _ y: UnsafePointer<Float>, batch: Int, channels: Int, plane: Int,
+    into target: UnsafeMutablePointer<Float>
 ) {
     for c in 0..<channels {
         var total = 0.0

@@ -20,8 +20,10 @@ extension Layer {
             guard file.contains(name) else {
                 throw CheckpointError(
                     code: .tensorNotFound, path: file.path, tensorName: name,
-                    message: "Missing tensor '\(name)' in '\(file.path)' (expected \(entry.value.shape)). "
-                        + "Check that the file holds this model's state_dict, saved with the same architecture.")
+                    message:
+                        "Missing tensor '\(name)' in '\(file.path)' (expected \(entry.value.shape)). "
+                        + "Check that the file holds this model's state_dict, saved with the same architecture."
+                )
             }
             let tensor = try file.tensor(named: name)
             // PyTorch stores num_batches_tracked with shape []; accept any single-element shape for scalars.
@@ -29,8 +31,10 @@ extension Layer {
             guard tensor.shape == expected || (expected.isEmpty && tensor.count == 1) else {
                 throw CheckpointError(
                     code: .shapeMismatch, path: file.path, tensorName: name,
-                    message: "Cannot load tensor '\(name)' from '\(file.path)': shape \(tensor.shape) but the "
-                        + "model expects \(expected). Check the architecture settings (nz, ngf, ndf) the file was saved with.")
+                    message:
+                        "Cannot load tensor '\(name)' from '\(file.path)': shape \(tensor.shape) but the "
+                        + "model expects \(expected). Check the architecture settings (nz, ngf, ndf) the file was saved with."
+                )
             }
             loaded.append((entry, tensor.reshaped(expected)))
         }
@@ -48,7 +52,9 @@ extension Layer {
     ///   - prefix: prepended to each key with a dot (empty for none).
     ///   - metadata: strings for `__metadata__` (architecture, provenance, …).
     /// - Throws: `CheckpointError` `.writeFailed`.
-    public func saveState(to url: URL, prefix: String = "", metadata: [String: String] = [:]) throws(CheckpointError) {
+    public func saveState(to url: URL, prefix: String = "", metadata: [String: String] = [:])
+        throws(CheckpointError)
+    {
         var tensors: [String: Tensor] = [:]
         for (key, entry) in stateEntries() { tensors[joinedKey(prefix, key)] = entry.value }
         try SafeTensorsFile.write(tensors, metadata: metadata, to: url)

@@ -32,13 +32,21 @@ public final class LeakyReLU: Layer {
 
     /// - Parameter gradOutput: the shape of the input.
     /// - Returns: `dY · (x > 0 ? 1 : slope)`.
-    public func backward(_ gradOutput: Tensor, inputGradient: Bool, parameterGradients: Bool) -> Tensor? {
-        guard let input = recordedInput else { preconditionFailure("LeakyReLU.backward needs a recorded forward") }
+    public func backward(_ gradOutput: Tensor, inputGradient: Bool, parameterGradients: Bool)
+        -> Tensor?
+    {
+        guard let input = recordedInput else {
+            preconditionFailure("LeakyReLU.backward needs a recorded forward")
+        }
         recordedInput = nil
         guard inputGradient else { return nil }
-        precondition(gradOutput.shape == input.shape, "LeakyReLU.backward expects \(input.shape), got \(gradOutput.shape)")
+        precondition(
+            gradOutput.shape == input.shape,
+            "LeakyReLU.backward expects \(input.shape), got \(gradOutput.shape)")
         let dX = Tensor.reuse(&inputGradientBuffer, shape: input.shape)
-        let (x, dY, target, slope) = (input.pointer, gradOutput.pointer, dX.storage.pointer, self.slope)
+        let (x, dY, target, slope) = (
+            input.pointer, gradOutput.pointer, dX.storage.pointer, self.slope
+        )
         Parallel.forEachChunk(count: input.count) { range in
             for index in range { target[index] = x[index] > 0 ? dY[index] : dY[index] * slope }
         }

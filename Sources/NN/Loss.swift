@@ -14,9 +14,13 @@ public enum Loss {
     ///   - targets: y, the same shape, in `[0, 1]`.
     /// - Returns: the loss, and ∂loss/∂p `= (p − y) / max(p(1 − p), 1e-12) / count` (PyTorch's
     ///   clamp of the denominator).
-    public static func binaryCrossEntropy(probabilities: Tensor, targets: Tensor) -> (value: Float, gradient: Tensor) {
-        precondition(probabilities.shape == targets.shape,
-                     "binaryCrossEntropy: probabilities \(probabilities.shape) and targets \(targets.shape) differ")
+    public static func binaryCrossEntropy(probabilities: Tensor, targets: Tensor) -> (
+        value: Float, gradient: Tensor
+    ) {
+        precondition(
+            probabilities.shape == targets.shape,
+            "binaryCrossEntropy: probabilities \(probabilities.shape) and targets \(targets.shape) differ"
+        )
         let count = probabilities.count
         var gradient = Tensor(uninitializedShape: probabilities.shape)
         let (p, y, g) = (probabilities.pointer, targets.pointer, gradient.mutablePointer())
@@ -37,9 +41,13 @@ public enum Loss {
     ///   - logits: x, any shape.
     ///   - targets: y, the same shape, in `[0, 1]`.
     /// - Returns: the loss, and ∂loss/∂x `= (sigmoid(x) − y) / count`.
-    public static func binaryCrossEntropyWithLogits(logits: Tensor, targets: Tensor) -> (value: Float, gradient: Tensor) {
-        precondition(logits.shape == targets.shape,
-                     "binaryCrossEntropyWithLogits: logits \(logits.shape) and targets \(targets.shape) differ")
+    public static func binaryCrossEntropyWithLogits(logits: Tensor, targets: Tensor) -> (
+        value: Float, gradient: Tensor
+    ) {
+        precondition(
+            logits.shape == targets.shape,
+            "binaryCrossEntropyWithLogits: logits \(logits.shape) and targets \(targets.shape) differ"
+        )
         let count = logits.count
         var gradient = Tensor(uninitializedShape: logits.shape)
         let (x, y, g) = (logits.pointer, targets.pointer, gradient.mutablePointer())
@@ -57,9 +65,13 @@ public enum Loss {
     ///   - predictions: x, any shape.
     ///   - targets: y, the same shape.
     /// - Returns: the loss, and ∂loss/∂x `= 2(x − y) / count`.
-    public static func meanSquaredError(predictions: Tensor, targets: Tensor) -> (value: Float, gradient: Tensor) {
-        precondition(predictions.shape == targets.shape,
-                     "meanSquaredError: predictions \(predictions.shape) and targets \(targets.shape) differ")
+    public static func meanSquaredError(predictions: Tensor, targets: Tensor) -> (
+        value: Float, gradient: Tensor
+    ) {
+        precondition(
+            predictions.shape == targets.shape,
+            "meanSquaredError: predictions \(predictions.shape) and targets \(targets.shape) differ"
+        )
         let count = predictions.count
         var gradient = Tensor(uninitializedShape: predictions.shape)
         let (x, y, g) = (predictions.pointer, targets.pointer, gradient.mutablePointer())

@@ -14,7 +14,10 @@ public final class ReLU: Layer {
 
     /// - Parameter gradOutput: the shape of the input.
     /// - Returns: `dY · (x > 0 ? 1 : 0)`.
-    public func backward(_ gradOutput: Tensor, inputGradient: Bool, parameterGradients: Bool) -> Tensor? {
-        rectifier.backward(gradOutput, inputGradient: inputGradient, parameterGradients: parameterGradients)
+    public func backward(_ gradOutput: Tensor, inputGradient: Bool, parameterGradients: Bool)
+        -> Tensor?
+    {
+        rectifier.backward(
+            gradOutput, inputGradient: inputGradient, parameterGradients: parameterGradients)
     }
 }

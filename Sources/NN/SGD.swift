@@ -7,11 +7,15 @@
 /// p -= lr · d
 /// ```
 public final class SGD {
+    /// The parameters, in the order their momentum buffers are stored.
     public let parameters: [Parameter]
     /// Hyperparameters are `Double`, as PyTorch's Python floats (see `Adam`), rounded to Float once per step.
     public var learningRate: Double
+    /// The momentum factor (0 for plain SGD).
     public var momentum: Double
+    /// L2 coefficient added to the gradient (0 for none).
     public var weightDecay: Double
+    /// Nesterov momentum.
     public var nesterov: Bool
     /// The momentum buffers, one per parameter; `nil` before the first step.
     public var momentumBuffers: [Tensor]?
@@ -23,8 +27,11 @@ public final class SGD {
     ///   - momentum: default 0 (plain SGD).
     ///   - weightDecay: L2 coefficient, default 0.
     ///   - nesterov: Nesterov momentum, default `false`.
-    public init(parameters: [Parameter], learningRate: Double, momentum: Double = 0, weightDecay: Double = 0,
-                nesterov: Bool = false) {
+    public init(
+        parameters: [Parameter], learningRate: Double, momentum: Double = 0,
+        weightDecay: Double = 0,
+        nesterov: Bool = false
+    ) {
         self.parameters = parameters
         self.learningRate = learningRate
         self.momentum = momentum
@@ -35,7 +42,9 @@ public final class SGD {
     /// Updates every parameter from its accumulated gradient. Does not zero the gradients.
     public func step() {
         let first = momentumBuffers == nil
-        if first && momentum != 0 { momentumBuffers = parameters.map { Tensor(zeros: $0.value.shape) } }
+        if first && momentum != 0 {
+            momentumBuffers = parameters.map { Tensor(zeros: $0.value.shape) }
+        }
         let (lr, momentum, weightDecay, nesterov) =
             (Float(learningRate), Float(self.momentum), Float(self.weightDecay), self.nesterov)
         for index in parameters.indices {

@@ -76,27 +76,26 @@ extension SafeTensorsFile {
         let folder = url.deletingLastPathComponent()
         let temporary = folder.appendingPathComponent(
             ".\(url.lastPathComponent).\(UUID().uuidString).tmp")
+        let handle = try createExclusively(temporary, path: path)
         do throws(CheckpointError) {
-            guard FileManager.default.createFile(atPath: temporary.path, contents: nil) else {
-                throw CheckpointError(code: .writeFailed, path: path,
-                    message: "Cannot write '\(path)': could not create a temporary file in '\(folder.path)'. Check that the folder exists and is writable.")
-            }
-            let handle = try openForWriting(temporary, path: path)
-            defer { try? handle.close() }
             try append(Data(header), to: handle, path: path)
             for (name, payload) in ordered {
-                try append(try encode(payload, name: name, path: path), to: handle, path: path)
+                try appendData(of: payload, name: name, to: handle, path: path)
             }
             do {
                 try handle.synchronize()
+                try handle.close()
             } catch {
-                throw writeFailed(path, "flushing it to disk failed (\(error.localizedDescription))")
+                throw writeFailed(
+                    path, "flushing it to disk failed (\(error.localizedDescription))")
             }
             guard rename(temporary.path, path) == 0 else {
                 let reason = String(cString: strerror(errno))
                 throw writeFailed(path, "renaming the temporary file into place failed (\(reason))")
             }
         } catch {
+            // Best effort: the write already failed, and that is the error to report.
+            try? handle.close()
             try? FileManager.default.removeItem(at: temporary)
             throw error
         }
@@ -108,26 +107,42 @@ extension SafeTensorsFile {
         name: String, _ payload: SafeTensorsPayload, path: String
     ) throws(CheckpointError) {
         guard name != metadataKey else {
-            throw CheckpointError(code: .invalidTensorName, path: path, tensorName: name,
-                message: "Cannot write '\(path)': '\(metadataKey)' is reserved for metadata and cannot name a tensor. Rename the tensor.")
+            throw CheckpointError(
+                code: .invalidTensorName, path: path, tensorName: name,
+                message:
+                    "Cannot write '\(path)': '\(metadataKey)' is reserved for metadata "
+                    + "and cannot name a tensor. Rename the tensor."
+            )
         }
         let shape = payload.shape
         guard shape.allSatisfy({ $0 >= 0 }) else {
-            throw CheckpointError(code: .invalidShape, path: path, tensorName: name,
-                message: "Cannot write tensor '\(name)' to '\(path)': shape \(shape) has a negative dimension.")
+            throw CheckpointError(
+                code: .invalidShape, path: path, tensorName: name,
+                message:
+                    "Cannot write tensor '\(name)' to '\(path)': shape \(shape) has a "
+                    + "negative dimension. Fix the shape before saving."
+            )
         }
         var count = 1
         for dimension in shape {
             let (product, overflow) = count.multipliedReportingOverflow(by: dimension)
             guard !overflow else {
-                throw CheckpointError(code: .invalidShape, path: path, tensorName: name,
-                    message: "Cannot write tensor '\(name)' to '\(path)': shape \(shape)'s element count overflows.")
+                throw CheckpointError(
+                    code: .invalidShape, path: path, tensorName: name,
+                    message:
+                        "Cannot write tensor '\(name)' to '\(path)': shape \(shape)'s "
+                        + "element count overflows. Fix the shape before saving."
+                )
             }
             count = product
         }
         guard count == payload.elementCount else {
-            throw CheckpointError(code: .sizeMismatch, path: path, tensorName: name,
-                message: "Cannot write tensor '\(name)' to '\(path)': shape \(shape) needs \(count) values but \(payload.elementCount) were given.")
+            throw CheckpointError(
+                code: .sizeMismatch, path: path, tensorName: name,
+                message:
+                    "Cannot write tensor '\(name)' to '\(path)': shape \(shape) needs "
+                    + "\(count) values but \(payload.elementCount) were given."
+            )
         }
     }
 
@@ -146,7 +161,8 @@ extension SafeTensorsFile {
             let byteCount = payload.elementCount * payload.dtype.byteSize
             let shape = payload.shape.map(String.init).joined(separator: ",")
             members.append(
-                "\(jsonString(name)):{\"dtype\":\"\(payload.dtype.rawValue)\",\"shape\":[\(shape)],\"data_offsets\":[\(offset),\(offset + byteCount)]}"
+                "\(jsonString(name)):{\"dtype\":\"\(payload.dtype.rawValue)\",\"shape\":[\(shape)],"
+                    + "\"data_offsets\":[\(offset),\(offset + byteCount)]}"
             )
             offset += byteCount
         }
@@ -161,60 +177,94 @@ extension SafeTensorsFile {
         return bytes
     }
 
-    /// A tensor's bytes in the file: little-endian elements of its dtype.
-    private static func encode(
-        _ payload: SafeTensorsPayload, name: String, path: String
-    ) throws(CheckpointError) -> Data {
+    /// Elements encoded at a time, so a large tensor is never held twice (1 MiB of F32).
+    private static let chunkElementCount = 1 << 18
+
+    /// Appends a tensor's bytes, little-endian elements of its dtype, chunk by chunk.
+    private static func appendData(
+        of payload: SafeTensorsPayload, name: String, to handle: FileHandle, path: String
+    ) throws(CheckpointError) {
         switch payload {
         case .bytes(_, let bytes):
-            return Data(bytes)
+            for start in stride(from: 0, to: bytes.count, by: chunkElementCount) {
+                let end = min(start + chunkElementCount, bytes.count)
+                try append(Data(bytes[start..<end]), to: handle, path: path)
+            }
         case .tensor(let tensor, let dtype):
             let values = tensor.data
-            var out = Data(count: values.count * dtype.byteSize)
-            var badIndex: Int? = nil
-            out.withUnsafeMutableBytes { raw in
-                switch dtype {
-                case .f32:
-                    for (i, value) in values.enumerated() {
-                        raw.storeBytes(of: value.bitPattern.littleEndian, toByteOffset: 4 * i, as: UInt32.self)
+            for start in stride(from: 0, to: values.count, by: chunkElementCount) {
+                let end = min(start + chunkElementCount, values.count)
+                let chunk = try encode(values[start..<end], as: dtype, name: name, path: path)
+                try append(chunk, to: handle, path: path)
+            }
+        }
+    }
+
+    /// Values as little-endian elements of `dtype`.
+    private static func encode(
+        _ values: ArraySlice<Float>, as dtype: SafeTensorsDType, name: String, path: String
+    ) throws(CheckpointError) -> Data {
+        var out = Data(count: values.count * dtype.byteSize)
+        var badIndex: Int? = nil
+        out.withUnsafeMutableBytes { raw in
+            switch dtype {
+            case .f32:
+                for (i, value) in zip(0..., values) {
+                    raw.storeBytes(
+                        of: value.bitPattern.littleEndian, toByteOffset: 4 * i, as: UInt32.self)
+                }
+            case .f16:
+                for (i, value) in zip(0..., values) {
+                    raw.storeBytes(
+                        of: Float16Conversion.half(from: value).littleEndian,
+                        toByteOffset: 2 * i, as: UInt16.self)
+                }
+            case .bf16:
+                for (i, value) in zip(0..., values) {
+                    raw.storeBytes(
+                        of: Float16Conversion.bfloat16(from: value).littleEndian,
+                        toByteOffset: 2 * i, as: UInt16.self)
+                }
+            case .u8:
+                for (i, value) in zip(values.indices, values) {
+                    guard value >= 0, value <= 255, value.rounded(.towardZero) == value else {
+                        badIndex = i
+                        return
                     }
-                case .f16:
-                    for (i, value) in values.enumerated() {
-                        raw.storeBytes(of: Float16Conversion.half(from: value).littleEndian,
-                            toByteOffset: 2 * i, as: UInt16.self)
-                    }
-                case .bf16:
-                    for (i, value) in values.enumerated() {
-                        raw.storeBytes(of: Float16Conversion.bfloat16(from: value).littleEndian,
-                            toByteOffset: 2 * i, as: UInt16.self)
-                    }
-                case .u8:
-                    for (i, value) in values.enumerated() {
-                        guard value >= 0, value <= 255, value.rounded(.towardZero) == value else {
-                            badIndex = i
-                            return
-                        }
-                        raw[i] = UInt8(value)
-                    }
+                    raw[i - values.startIndex] = UInt8(value)
                 }
             }
-            if let badIndex {
-                throw CheckpointError(code: .valueNotRepresentable, path: path, tensorName: name,
-                    message: "Cannot write tensor '\(name)' to '\(path)' as U8: element \(badIndex) is \(values[badIndex]), not a whole number 0...255. Round and clamp the values first, or write it as F32 or F16.")
-            }
-            return out
         }
+        if let badIndex {
+            throw CheckpointError(
+                code: .valueNotRepresentable, path: path, tensorName: name,
+                message:
+                    "Cannot write tensor '\(name)' to '\(path)' as U8: element \(badIndex) "
+                    + "is \(values[badIndex]), not a whole number 0...255. "
+                    + "Round and clamp the values first, or write it as F32 or F16."
+            )
+        }
+        return out
     }
 
-    private static func openForWriting(_ url: URL, path: String) throws(CheckpointError) -> FileHandle {
-        do {
-            return try FileHandle(forWritingTo: url)
-        } catch {
-            throw writeFailed(path, "opening the temporary file failed (\(error.localizedDescription))")
+    /// Creates `url` for writing; fails rather than reuse a file that already exists.
+    private static func createExclusively(_ url: URL, path: String) throws(CheckpointError)
+        -> FileHandle
+    {
+        let descriptor = open(url.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else {
+            let reason = String(cString: strerror(errno))
+            throw writeFailed(
+                path,
+                "creating a temporary file in '\(url.deletingLastPathComponent().path)' failed "
+                    + "(\(reason))")
         }
+        return FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
     }
 
-    private static func append(_ data: Data, to handle: FileHandle, path: String) throws(CheckpointError) {
+    private static func append(_ data: Data, to handle: FileHandle, path: String)
+        throws(CheckpointError)
+    {
         do {
             try handle.write(contentsOf: data)
         } catch {
@@ -223,8 +273,11 @@ extension SafeTensorsFile {
     }
 
     private static func writeFailed(_ path: String, _ why: String) -> CheckpointError {
-        CheckpointError(code: .writeFailed, path: path,
-            message: "Cannot write '\(path)': \(why). Check free space and that the folder is writable.")
+        CheckpointError(
+            code: .writeFailed, path: path,
+            message:
+                "Cannot write '\(path)': \(why). "
+                + "Check that the folder exists and is writable, and that the disk has space.")
     }
 
     /// A JSON string literal: quotes, backslashes and control characters escaped, the rest UTF-8.

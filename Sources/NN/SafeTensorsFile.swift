@@ -9,7 +9,9 @@ import Foundation
 ///
 /// The file is memory-mapped, not read into memory, and every rule of the format is checked
 /// when it is opened (see `CheckpointError.Code`), so `tensor(named:)` only fails for a missing
-/// name. A tensor's values are copied out once, converted to `Float`.
+/// name. A tensor's values are copied out once, converted to `Float`. Files are replaced by
+/// renaming (see `write`), so a mapped file stays intact while a new version is written; only
+/// truncating the file in place while it is open could fault a read, as with any memory map.
 ///
 /// ```swift
 /// let file = try SafeTensorsFile(contentsOf: url)
@@ -45,19 +47,31 @@ public struct SafeTensorsFile: Sendable {
         let path = url.path
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw CheckpointError(code: .fileNotFound, path: path,
-                message: "Cannot load '\(path)': no such file. Check the path, or train or export the model first.")
+            throw CheckpointError(
+                code: .fileNotFound, path: path,
+                message:
+                    "Cannot load '\(path)': no such file. "
+                    + "Check the path, or train or export the model first."
+            )
         }
         guard !isDirectory.boolValue else {
-            throw CheckpointError(code: .readFailed, path: path,
-                message: "Cannot load '\(path)': it is a folder, not a file. Name the .safetensors file inside it.")
+            throw CheckpointError(
+                code: .readFailed, path: path,
+                message:
+                    "Cannot load '\(path)': it is a folder, not a file. "
+                    + "Name the .safetensors file inside it."
+            )
         }
         let data: Data
         do {
             data = try Self.map(url)
         } catch {
-            throw CheckpointError(code: .readFailed, path: path,
-                message: "Cannot load '\(path)': it could not be read (\(error.localizedDescription)). Check that the file is readable.")
+            throw CheckpointError(
+                code: .readFailed, path: path,
+                message:
+                    "Cannot load '\(path)': it could not be read "
+                    + "(\(error.localizedDescription)). Check that the file is readable."
+            )
         }
         let header = try Self.validateHeader(of: data, path: path)
         self.path = path
@@ -84,8 +98,13 @@ public struct SafeTensorsFile: Sendable {
         guard let entry = entries[name] else {
             let shown = names.prefix(8).map { "'\($0)'" }.joined(separator: ", ")
             let more = names.count > 8 ? ", … (\(names.count) in all)" : ""
-            throw CheckpointError(code: .tensorNotFound, path: path, tensorName: name,
-                message: "Missing tensor '\(name)' in '\(path)'. The file holds \(names.isEmpty ? "no tensors" : shown + more); check the name, or that the model and architecture match.")
+            throw CheckpointError(
+                code: .tensorNotFound, path: path, tensorName: name,
+                message:
+                    "Missing tensor '\(name)' in '\(path)'. The file holds "
+                    + "\(names.isEmpty ? "no tensors" : shown + more); "
+                    + "check the name, or that the model and architecture match."
+            )
         }
         return entry
     }
@@ -98,7 +117,19 @@ public struct SafeTensorsFile: Sendable {
     ///
     /// - Throws: `CheckpointError` `.tensorNotFound` if the file has no tensor of that name.
     public func tensor(named name: String) throws(CheckpointError) -> Tensor {
-        let entry = try entry(named: name)
+        tensor(for: try entry(named: name))
+    }
+
+    /// Every tensor in the file, by name, converted as `tensor(named:)` does.
+    public func tensors() -> [String: Tensor] {
+        var tensors: [String: Tensor] = [:]
+        for (name, entry) in entries {
+            tensors[name] = tensor(for: entry)
+        }
+        return tensors
+    }
+
+    private func tensor(for entry: SafeTensorsEntry) -> Tensor {
         let count = entry.elementCount
         let begin = storage.startIndex + bufferStart + entry.dataOffsets.lowerBound
         let values = storage[begin..<begin + entry.dataOffsets.count].withUnsafeBytes { raw in
@@ -127,18 +158,26 @@ public struct SafeTensorsFile: Sendable {
     ) {
         switch dtype {
         case .f32:
-            for i in 0..<count {
-                let bits = UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))
-                out[i] = Float(bitPattern: bits)
-            }
+            #if _endian(little)
+                // Stored bytes are already this machine's floats: one copy, no per-element work.
+                UnsafeMutableRawBufferPointer(out).copyMemory(from: raw)
+            #else
+                for i in 0..<count {
+                    let bits = UInt32(
+                        littleEndian: raw.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))
+                    out[i] = Float(bitPattern: bits)
+                }
+            #endif
         case .f16:
             for i in 0..<count {
-                let bits = UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))
+                let bits = UInt16(
+                    littleEndian: raw.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))
                 out[i] = Float16Conversion.float(fromHalf: bits)
             }
         case .bf16:
             for i in 0..<count {
-                let bits = UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))
+                let bits = UInt16(
+                    littleEndian: raw.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))
                 out[i] = Float16Conversion.float(fromBFloat16: bits)
             }
         case .u8:

@@ -57,7 +57,8 @@ extension Tensor {
         var result = Tensor(uninitializedShape: shape)
         let pointer = result.mutablePointer()
         for index in 0..<result.count {
-            pointer[index] = Float(Double(mean) + Double(standardDeviation) * generator.nextNormal())
+            pointer[index] = Float(
+                Double(mean) + Double(standardDeviation) * generator.nextNormal())
         }
         return result
     }

@@ -22,7 +22,9 @@ public final class Sequential: Layer {
 
     /// Runs every layer's backward in reverse order. Inner layers always produce their input
     /// gradient (the previous layer needs it); `inputGradient` applies to the first layer only.
-    public func backward(_ gradOutput: Tensor, inputGradient: Bool, parameterGradients: Bool) -> Tensor? {
+    public func backward(_ gradOutput: Tensor, inputGradient: Bool, parameterGradients: Bool)
+        -> Tensor?
+    {
         var gradient = gradOutput
         for index in layers.indices.reversed() {
             let wantsInput = index > 0 || inputGradient
@@ -67,18 +69,25 @@ public final class Named: Layer {
         self.layer = layer
     }
 
+    /// Runs the wrapped layer.
     public func forward(_ input: Tensor, recording: Bool) -> Tensor {
         layer.forward(input, recording: recording)
     }
 
-    public func backward(_ gradOutput: Tensor, inputGradient: Bool, parameterGradients: Bool) -> Tensor? {
-        layer.backward(gradOutput, inputGradient: inputGradient, parameterGradients: parameterGradients)
+    /// Back-propagates through the wrapped layer.
+    public func backward(_ gradOutput: Tensor, inputGradient: Bool, parameterGradients: Bool)
+        -> Tensor?
+    {
+        layer.backward(
+            gradOutput, inputGradient: inputGradient, parameterGradients: parameterGradients)
     }
 
+    /// The wrapped layer's entries under `name.key`.
     public func stateEntries() -> [(key: String, entry: StateEntry)] {
         layer.stateEntries().map { (joinedKey(name, $0.key), $0.entry) }
     }
 
+    /// Sets the wrapped layer's mode.
     public func setTraining(_ training: Bool) {
         layer.setTraining(training)
     }

@@ -24,14 +24,22 @@ public final class Sigmoid: Layer {
 
     /// - Parameter gradOutput: the shape of the input.
     /// - Returns: `dY · y · (1 − y)`.
-    public func backward(_ gradOutput: Tensor, inputGradient: Bool, parameterGradients: Bool) -> Tensor? {
-        guard let y = recordedOutput else { preconditionFailure("Sigmoid.backward needs a recorded forward") }
+    public func backward(_ gradOutput: Tensor, inputGradient: Bool, parameterGradients: Bool)
+        -> Tensor?
+    {
+        guard let y = recordedOutput else {
+            preconditionFailure("Sigmoid.backward needs a recorded forward")
+        }
         recordedOutput = nil
         guard inputGradient else { return nil }
-        precondition(gradOutput.shape == y.shape, "Sigmoid.backward expects \(y.shape), got \(gradOutput.shape)")
+        precondition(
+            gradOutput.shape == y.shape,
+            "Sigmoid.backward expects \(y.shape), got \(gradOutput.shape)")
         let dX = Tensor.reuse(&inputGradientBuffer, shape: y.shape)
         let (yPointer, dY, target) = (y.pointer, gradOutput.pointer, dX.storage.pointer)
-        for index in 0..<y.count { target[index] = dY[index] * yPointer[index] * (1 - yPointer[index]) }
+        for index in 0..<y.count {
+            target[index] = dY[index] * yPointer[index] * (1 - yPointer[index])
+        }
         return dX
     }
 }

@@ -27,15 +27,23 @@ public final class Tanh: Layer {
 
     /// - Parameter gradOutput: the shape of the input.
     /// - Returns: `dY · (1 − y²)`.
-    public func backward(_ gradOutput: Tensor, inputGradient: Bool, parameterGradients: Bool) -> Tensor? {
-        guard let y = recordedOutput else { preconditionFailure("Tanh.backward needs a recorded forward") }
+    public func backward(_ gradOutput: Tensor, inputGradient: Bool, parameterGradients: Bool)
+        -> Tensor?
+    {
+        guard let y = recordedOutput else {
+            preconditionFailure("Tanh.backward needs a recorded forward")
+        }
         recordedOutput = nil
         guard inputGradient else { return nil }
-        precondition(gradOutput.shape == y.shape, "Tanh.backward expects \(y.shape), got \(gradOutput.shape)")
+        precondition(
+            gradOutput.shape == y.shape, "Tanh.backward expects \(y.shape), got \(gradOutput.shape)"
+        )
         let dX = Tensor.reuse(&inputGradientBuffer, shape: y.shape)
         let (yPointer, dY, target) = (y.pointer, gradOutput.pointer, dX.storage.pointer)
         Parallel.forEachChunk(count: y.count) { range in
-            for index in range { target[index] = dY[index] * (1 - yPointer[index] * yPointer[index]) }
+            for index in range {
+                target[index] = dY[index] * (1 - yPointer[index] * yPointer[index])
+            }
         }
         return dX
     }

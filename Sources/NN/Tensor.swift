@@ -30,7 +30,8 @@ public struct Tensor: Sendable {
     ///   - data: `shape.reduce(1, *)` values.
     public init(shape: [Int], data: [Float]) {
         let count = Tensor.elementCount(shape)
-        precondition(count == data.count, "Tensor shape \(shape) needs \(count) values, got \(data.count)")
+        precondition(
+            count == data.count, "Tensor shape \(shape) needs \(count) values, got \(data.count)")
         self.storage = TensorStorage(uninitializedCount: count)
         self.shape = shape
         data.withUnsafeBufferPointer { source in
@@ -72,7 +73,9 @@ public struct Tensor: Sendable {
     public var data: [Float] {
         get { Array(UnsafeBufferPointer(start: storage.pointer, count: storage.count)) }
         set {
-            precondition(newValue.count == count, "Tensor \(shape) needs \(count) values, got \(newValue.count)")
+            precondition(
+                newValue.count == count,
+                "Tensor \(shape) needs \(count) values, got \(newValue.count)")
             newValue.withUnsafeBufferPointer { source in
                 let target = mutablePointer()
                 if count > 0 { target.update(from: source.baseAddress!, count: count) }
@@ -93,7 +96,9 @@ public struct Tensor: Sendable {
     }
 
     /// Calls `body` with the elements, read-only, without copying.
-    public func withUnsafeBufferPointer<R>(_ body: (UnsafeBufferPointer<Float>) throws -> R) rethrows -> R {
+    public func withUnsafeBufferPointer<R>(_ body: (UnsafeBufferPointer<Float>) throws -> R)
+        rethrows -> R
+    {
         try body(UnsafeBufferPointer(start: storage.pointer, count: storage.count))
     }
 
@@ -146,6 +151,22 @@ public struct Tensor: Sendable {
         return fresh
     }
 
+    /// Working memory of at least `count` floats kept in `slot` between calls (im2col columns,
+    /// gathered batches). Unlike `reuse(_:shape:)` a larger block is kept and reused for smaller
+    /// requests, so a layer whose forward and backward need different sizes settles on one block.
+    internal static func scratch(_ slot: inout Tensor?, count: Int) -> UnsafeMutablePointer<Float> {
+        if var existing = slot {
+            slot = nil
+            if existing.count >= count && existing.isUniquelyReferenced() {
+                slot = existing
+                return existing.storage.pointer
+            }
+        }
+        let fresh = Tensor(uninitializedShape: [max(count, 1)])
+        slot = fresh
+        return fresh.storage.pointer
+    }
+
     /// `shape.reduce(1, *)`, checking that no extent is negative.
     internal static func elementCount(_ shape: [Int]) -> Int {
         var count = 1
@@ -162,7 +183,9 @@ extension Tensor: Equatable {
     /// `0 == -0` and NaN never equals NaN, as for `Float`).
     public static func == (lhs: Tensor, rhs: Tensor) -> Bool {
         guard lhs.shape == rhs.shape else { return false }
-        if lhs.storage === rhs.storage { return !lhs.withUnsafeBufferPointer { $0.contains { $0.isNaN } } }
+        if lhs.storage === rhs.storage {
+            return !lhs.withUnsafeBufferPointer { $0.contains { $0.isNaN } }
+        }
         for index in 0..<lhs.count where lhs.storage.pointer[index] != rhs.storage.pointer[index] {
             return false
         }

@@ -1,3 +1,14 @@
+import Synchronization
+
+/// Counts the floats allocated for tensors while it is installed in `AllocationCounter.current`
+/// (a task-local, so tests running in parallel do not see each other's allocations). Lets tests
+/// check that a training step reuses its buffers.
+final class AllocationCounter: Sendable {
+    let floats = Atomic<Int>(0)
+
+    @TaskLocal static var current: AllocationCounter?
+}
+
 /// The heap block behind a `Tensor`: a fixed number of 64-byte-aligned `Float`s.
 ///
 /// `Tensor` is a value type that shares a `TensorStorage` between copies and copies it on the first
@@ -16,6 +27,7 @@ final class TensorStorage: @unchecked Sendable {
     init(uninitializedCount count: Int) {
         precondition(count >= 0, "TensorStorage needs a non-negative count, got \(count)")
         self.count = count
+        AllocationCounter.current?.floats.add(count, ordering: .relaxed)
         // 64-byte alignment keeps AVX2 loads and OpenBLAS's packing on cache-line boundaries.
         let raw = UnsafeMutableRawPointer.allocate(
             byteCount: max(count, 1) * MemoryLayout<Float>.stride, alignment: 64)

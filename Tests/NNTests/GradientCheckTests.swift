@@ -1,6 +1,6 @@
 import NN
-import Testing
 import TestSupport
+import Testing
 
 /// Central-difference checks of every hand-written backward, on tiny shapes (STYLE 3.6).
 struct GradientCheckTests {
@@ -17,34 +17,57 @@ struct GradientCheckTests {
     static func randomized(_ layer: any Layer, seed: UInt64) -> any Layer {
         var generator = SeededGenerator(seed: seed)
         for (_, parameter) in layer.namedParameters {
-            parameter.value = .randomNormal(shape: parameter.value.shape, standardDeviation: 0.5, using: &generator)
+            parameter.value = .randomNormal(
+                shape: parameter.value.shape, standardDeviation: 0.5, using: &generator)
         }
         return layer
     }
 
     static let cases: [Case] = [
         Case(name: "Conv2D k3 s1 p1 bias", inputShape: [2, 3, 5, 5], avoidZero: false) {
-            randomized(Conv2D(inputChannels: 3, outputChannels: 4, kernelSize: 3, stride: 1, padding: 1), seed: 1)
+            randomized(
+                Conv2D(inputChannels: 3, outputChannels: 4, kernelSize: 3, stride: 1, padding: 1),
+                seed: 1)
         },
         Case(name: "Conv2D k4 s2 p1 no bias", inputShape: [2, 3, 6, 6], avoidZero: false) {
-            randomized(Conv2D(inputChannels: 3, outputChannels: 2, kernelSize: 4, stride: 2, padding: 1, bias: false), seed: 2)
+            randomized(
+                Conv2D(
+                    inputChannels: 3, outputChannels: 2, kernelSize: 4, stride: 2, padding: 1,
+                    bias: false), seed: 2)
         },
         Case(name: "Conv2D k3 s2 p0 odd size", inputShape: [3, 2, 7, 5], avoidZero: false) {
-            randomized(Conv2D(inputChannels: 2, outputChannels: 3, kernelSize: 3, stride: 2, padding: 0), seed: 3)
+            randomized(
+                Conv2D(inputChannels: 2, outputChannels: 3, kernelSize: 3, stride: 2, padding: 0),
+                seed: 3)
         },
         Case(name: "Conv2D batch 1 (column split)", inputShape: [1, 2, 5, 5], avoidZero: false) {
-            randomized(Conv2D(inputChannels: 2, outputChannels: 3, kernelSize: 3, stride: 1, padding: 1), seed: 4)
+            randomized(
+                Conv2D(inputChannels: 2, outputChannels: 3, kernelSize: 3, stride: 1, padding: 1),
+                seed: 4)
         },
         Case(name: "ConvTranspose2D k4 s2 p1", inputShape: [2, 3, 3, 3], avoidZero: false) {
-            randomized(ConvTranspose2D(inputChannels: 3, outputChannels: 2, kernelSize: 4, stride: 2, padding: 1), seed: 5)
+            randomized(
+                ConvTranspose2D(
+                    inputChannels: 3, outputChannels: 2, kernelSize: 4, stride: 2, padding: 1),
+                seed: 5)
         },
-        Case(name: "ConvTranspose2D k3 s2 p1 outputPadding 1", inputShape: [2, 2, 3, 4], avoidZero: false) {
-            randomized(ConvTranspose2D(inputChannels: 2, outputChannels: 3, kernelSize: 3, stride: 2, padding: 1,
-                                       outputPadding: 1), seed: 6)
+        Case(
+            name: "ConvTranspose2D k3 s2 p1 outputPadding 1", inputShape: [2, 2, 3, 4],
+            avoidZero: false
+        ) {
+            randomized(
+                ConvTranspose2D(
+                    inputChannels: 2, outputChannels: 3, kernelSize: 3, stride: 2, padding: 1,
+                    outputPadding: 1), seed: 6)
         },
-        Case(name: "ConvTranspose2D k4 s1 p0 from 1×1, no bias", inputShape: [2, 4, 1, 1], avoidZero: false) {
-            randomized(ConvTranspose2D(inputChannels: 4, outputChannels: 2, kernelSize: 4, stride: 1, padding: 0,
-                                       bias: false), seed: 7)
+        Case(
+            name: "ConvTranspose2D k4 s1 p0 from 1×1, no bias", inputShape: [2, 4, 1, 1],
+            avoidZero: false
+        ) {
+            randomized(
+                ConvTranspose2D(
+                    inputChannels: 4, outputChannels: 2, kernelSize: 4, stride: 1, padding: 0,
+                    bias: false), seed: 7)
         },
         Case(name: "BatchNorm2D training", inputShape: [2, 3, 4, 4], avoidZero: false) {
             randomized(BatchNorm2D(featureCount: 3), seed: 8)
@@ -60,14 +83,18 @@ struct GradientCheckTests {
             randomized(Linear(inputFeatures: 5, outputFeatures: 4), seed: 10)
         },
         Case(name: "ReLU", inputShape: [2, 3, 4, 4], avoidZero: true) { ReLU() },
-        Case(name: "LeakyReLU 0.2", inputShape: [2, 3, 4, 4], avoidZero: true) { LeakyReLU(slope: 0.2) },
+        Case(name: "LeakyReLU 0.2", inputShape: [2, 3, 4, 4], avoidZero: true) {
+            LeakyReLU(slope: 0.2)
+        },
         Case(name: "Tanh", inputShape: [2, 3, 4, 4], avoidZero: false) { Tanh() },
         Case(name: "Sigmoid", inputShape: [2, 3, 4, 4], avoidZero: false) { Sigmoid() },
         Case(name: "Flatten", inputShape: [2, 3, 2, 2], avoidZero: false) { Flatten() },
         Case(name: "Sequential conv → BN → Tanh", inputShape: [2, 2, 6, 6], avoidZero: false) {
             Sequential([
-                randomized(Conv2D(inputChannels: 2, outputChannels: 3, kernelSize: 4, stride: 2, padding: 1,
-                                  bias: false), seed: 11),
+                randomized(
+                    Conv2D(
+                        inputChannels: 2, outputChannels: 3, kernelSize: 4, stride: 2, padding: 1,
+                        bias: false), seed: 11),
                 BatchNorm2D(featureCount: 3),
                 Tanh(),
             ])
@@ -84,7 +111,9 @@ struct GradientCheckTests {
         let layer = testCase.make()
         let (mismatches, checked) = GradientCheck().check(layer, at: input, using: &generator)
         #expect(checked >= 12, "too few coordinates checked: \(checked)")
-        #expect(mismatches.isEmpty, "\(mismatches.count) of \(checked) derivatives disagree: \(mismatches.prefix(5))")
+        #expect(
+            mismatches.isEmpty,
+            "\(mismatches.count) of \(checked) derivatives disagree: \(mismatches.prefix(5))")
     }
 
     /// Loss gradients: central differences of the loss value itself.
@@ -102,12 +131,16 @@ struct GradientCheckTests {
             let analytic = loss(point).gradient
             let eps: Float = 1e-3
             for index in 0..<point.count {
-                var plus = point, minus = point
+                var plus = point
+                var minus = point
                 plus[flat: index] += eps
                 minus[flat: index] -= eps
-                let numeric = (Double(loss(plus).value) - Double(loss(minus).value)) / Double(2 * eps)
+                let numeric =
+                    (Double(loss(plus).value) - Double(loss(minus).value)) / Double(2 * eps)
                 let value = Double(analytic[flat: index])
-                #expect(abs(value - numeric) <= 2e-3 * max(abs(numeric), 0.1), "\(name)[\(index)]: \(value) vs \(numeric)")
+                #expect(
+                    abs(value - numeric) <= 2e-3 * max(abs(numeric), 0.1),
+                    "\(name)[\(index)]: \(value) vs \(numeric)")
             }
         }
     }

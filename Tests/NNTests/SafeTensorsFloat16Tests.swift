@@ -53,7 +53,9 @@ func floatToHalfRoundsToNearestEven(_ rounding: (value: Float, half: UInt16)) {
     for bits in UInt16.min...UInt16.max {
         let value = Float16Conversion.float(fromHalf: bits)
         if value.isNaN {
-            #expect(Float16Conversion.half(from: value) == bits | 0x0200, "NaN \(bits) comes back quiet")
+            #expect(
+                Float16Conversion.half(from: value) == bits | 0x0200, "NaN \(bits) comes back quiet"
+            )
         } else {
             #expect(Float16Conversion.half(from: value) == bits)
         }
@@ -61,25 +63,27 @@ func floatToHalfRoundsToNearestEven(_ rounding: (value: Float, half: UInt16)) {
 }
 
 #if !(os(macOS) && arch(x86_64))
-/// Swift's `Float16` (the hardware conversion where there is one) is an independent reference.
-@Test func conversionsAgreeWithSwiftFloat16() {
-    for bits in UInt16.min...UInt16.max {
-        let reference = Float(Float16(bitPattern: bits))
-        let ours = Float16Conversion.float(fromHalf: bits)
-        #expect(ours.bitPattern == reference.bitPattern || (ours.isNaN && reference.isNaN))
+    /// Swift's `Float16` (the hardware conversion where there is one) is an independent reference.
+    @Test func conversionsAgreeWithSwiftFloat16() {
+        for bits in UInt16.min...UInt16.max {
+            let reference = Float(Float16(bitPattern: bits))
+            let ours = Float16Conversion.float(fromHalf: bits)
+            #expect(ours.bitPattern == reference.bitPattern || (ours.isNaN && reference.isNaN))
+        }
+        var random = SplitMix64(seed: 16)
+        for _ in 0..<200_000 {
+            let value = Float(bitPattern: UInt32(truncatingIfNeeded: random.next()))
+            guard !value.isNaN else { continue }
+            #expect(Float16Conversion.half(from: value) == Float16(value).bitPattern)
+            // Values near the half range, where rounding matters most.
+            let near = Float(
+                bitPattern: 0x3000_0000 | UInt32(truncatingIfNeeded: random.next()) & 0x0FFF_FFFF)
+            #expect(Float16Conversion.half(from: near) == Float16(near).bitPattern)
+            let small = Float(
+                bitPattern: 0x3300_0000 | UInt32(truncatingIfNeeded: random.next()) & 0x03FF_FFFF)
+            #expect(Float16Conversion.half(from: small) == Float16(small).bitPattern)
+        }
     }
-    var random = SplitMix64(seed: 16)
-    for _ in 0..<200_000 {
-        let value = Float(bitPattern: UInt32(truncatingIfNeeded: random.next()))
-        guard !value.isNaN else { continue }
-        #expect(Float16Conversion.half(from: value) == Float16(value).bitPattern)
-        // Values near the half range, where rounding matters most.
-        let near = Float(bitPattern: 0x3000_0000 | UInt32(truncatingIfNeeded: random.next()) & 0x0FFF_FFFF)
-        #expect(Float16Conversion.half(from: near) == Float16(near).bitPattern)
-        let small = Float(bitPattern: 0x3300_0000 | UInt32(truncatingIfNeeded: random.next()) & 0x03FF_FFFF)
-        #expect(Float16Conversion.half(from: small) == Float16(small).bitPattern)
-    }
-}
 #endif
 
 @Test func bfloat16IsTheTopHalfOfAFloat() {

@@ -7,7 +7,8 @@ private let interopFixture = URL(fileURLWithPath: #filePath)
     .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     .appendingPathComponent("fixtures/golden/safetensors_interop.safetensors")
 
-private let regenerateHint = "re-run `python tools/golden/safetensors_interop.py` (make peers first)"
+private let regenerateHint =
+    "re-run `python tools/golden/safetensors_interop.py` (make peers first)"
 
 @Test func fileWrittenByPythonSafetensorsLoads() throws {
     let file = try SafeTensorsFile(contentsOf: interopFixture)
@@ -26,7 +27,8 @@ private let regenerateHint = "re-run `python tools/golden/safetensors_interop.py
     #expect(try file.entry(named: "f16").dtype == .f16)
     #expect(f16.shape == [12])
     let expectedHalves: [Float] = [
-        0, -0.0, 1, -2, 0.333251953125, 65504, 0x1p-24, 1023 * 0x1p-24, 0x1p-14, .infinity, -.infinity,
+        0, -0.0, 1, -2, 0.333251953125, 65504, 0x1p-24, 1023 * 0x1p-24, 0x1p-14, .infinity,
+        -.infinity,
     ]
     #expect(Array(f16.data.prefix(11)).map(\.bitPattern) == expectedHalves.map(\.bitPattern))
     #expect(f16.data[11].isNaN)
@@ -58,7 +60,8 @@ private let regenerateHint = "re-run `python tools/golden/safetensors_interop.py
     var payloads: [String: SafeTensorsPayload] = [:]
     for name in python.names {
         let entry = try python.entry(named: name)
-        payloads[name] = entry.dtype == .u8
+        payloads[name] =
+            entry.dtype == .u8
             ? .bytes(shape: entry.shape, try python.bytes(named: name))
             : .tensor(try python.tensor(named: name), entry.dtype)
     }
@@ -70,4 +73,42 @@ private let regenerateHint = "re-run `python tools/golden/safetensors_interop.py
         #expect(try swift.entry(named: name).dtype == python.entry(named: name).dtype)
         #expect(try swift.bytes(named: name) == python.bytes(named: name), "\(name)")
     }
+}
+
+/// `fixtures/golden/safetensors_swift_written.safetensors`: what this writer produces for
+/// `swiftWrittenPayloads()`. `tools/golden/safetensors_interop.py` checks that Python's
+/// `safetensors` loads it with these values, so pinning the bytes here keeps the writer
+/// readable by PyTorch without running Python in CI. Re-record with `RECORD_SNAPSHOTS=1`.
+private let swiftWrittenFixture = interopFixture.deletingLastPathComponent()
+    .appendingPathComponent("safetensors_swift_written.safetensors")
+
+private func swiftWrittenPayloads() -> [String: SafeTensorsPayload] {
+    [
+        "f32": .tensor(Tensor(shape: [2, 3], data: [0, 1, -2.5, 3.25, 1e-3, 123456.789]), .f32),
+        "f16": .tensor(
+            Tensor(shape: [6], data: [0, -0.0, 1.0 / 3.0, 65504, 0x1p-24, -.infinity]), .f16),
+        "bf16": .tensor(Tensor(shape: [3], data: [1, -3, 1.0 / 3.0]), .bf16),
+        "u8": .bytes(shape: [2, 2], [0, 1, 128, 255]),
+        "scalar": .tensor(Tensor(shape: [], data: [42.5]), .f32),
+        "empty": .tensor(Tensor(shape: [0, 3], data: []), .f16),
+    ]
+}
+
+private let swiftWrittenMetadata = [
+    "format_version": "1", "generator": "Tests/NNTests/SafeTensorsInteropTests.swift",
+    "note": "unicode ✓ and \"quotes\"",
+]
+
+@Test func writerOutputMatchesTheFixturePythonChecks() throws {
+    let folder = try TemporaryFolder()
+    let url = try folder.file("written.safetensors")
+    try SafeTensorsFile.write(swiftWrittenPayloads(), metadata: swiftWrittenMetadata, to: url)
+    let written = try Data(contentsOf: url)
+    if ProcessInfo.processInfo.environment["RECORD_SNAPSHOTS"] != nil {
+        try written.write(to: swiftWrittenFixture)
+    }
+    #expect(
+        written == (try Data(contentsOf: swiftWrittenFixture)),
+        "The writer's output changed. If intended, re-record with RECORD_SNAPSHOTS=1, then \(regenerateHint) to check that Python still loads it."
+    )
 }

@@ -6,7 +6,8 @@ import Testing
 /// infinities and NaNs with payloads.
 private let specialFloats: [Float] = [
     0, -0.0, 1, -1, .pi, .leastNonzeroMagnitude, -.leastNormalMagnitude, .greatestFiniteMagnitude,
-    .infinity, -.infinity, Float(bitPattern: 0x7FC0_0001), Float(bitPattern: 0xFFA0_0123), Float(bitPattern: 0x0001_1170), 0.1,
+    .infinity, -.infinity, Float(bitPattern: 0x7FC0_0001), Float(bitPattern: 0xFFA0_0123),
+    Float(bitPattern: 0x0001_1170), 0.1,
 ]
 
 @Test func f32RoundTripIsBitExact() throws {
@@ -37,7 +38,8 @@ private let specialFloats: [Float] = [
     let url = try folder.file("f16.safetensors")
     // Every finite half and the infinities, as floats: stored as F16 they come back unchanged.
     let halves = (0...UInt16.max).map { Float16Conversion.float(fromHalf: $0) }.filter { !$0.isNaN }
-    try SafeTensorsFile.write(["all": Tensor(shape: [halves.count], data: halves)], dtype: .f16, to: url)
+    try SafeTensorsFile.write(
+        ["all": Tensor(shape: [halves.count], data: halves)], dtype: .f16, to: url)
     let file = try SafeTensorsFile(contentsOf: url)
     #expect(try file.entry(named: "all").dtype == .f16)
     #expect(try file.entry(named: "all").dataOffsets == 0..<(2 * halves.count))
@@ -47,8 +49,11 @@ private let specialFloats: [Float] = [
 @Test func f16WriteRoundsToNearestEven() throws {
     let folder = try TemporaryFolder()
     let url = try folder.file("f16.safetensors")
-    let values: [Float] = [1 / 3, 1 + 0x1p-11, 1 + 3 * 0x1p-11, 65519, 65520, 1e9, 0x1p-25, 1e-10, .nan]
-    try SafeTensorsFile.write(["v": Tensor(shape: [values.count], data: values)], dtype: .f16, to: url)
+    let values: [Float] = [
+        1 / 3, 1 + 0x1p-11, 1 + 3 * 0x1p-11, 65519, 65520, 1e9, 0x1p-25, 1e-10, .nan,
+    ]
+    try SafeTensorsFile.write(
+        ["v": Tensor(shape: [values.count], data: values)], dtype: .f16, to: url)
     let read = try SafeTensorsFile(contentsOf: url).tensor(named: "v").data
     let expected: [Float] = [0.333251953125, 1, 1 + 4 * 0x1p-11, 65504, .infinity, .infinity, 0, 0]
     #expect(Array(read.prefix(8)) == expected)
@@ -62,7 +67,9 @@ private let specialFloats: [Float] = [
     let values: [Float] = [1, -3, 0.15625, 0x1p100, -0x1p-100, .infinity, -0.0, 0.333984375]
     try SafeTensorsFile.write(["v": Tensor(shape: [2, 4], data: values)], dtype: .bf16, to: url)
     let file = try SafeTensorsFile(contentsOf: url)
-    #expect(try file.entry(named: "v") == SafeTensorsEntry(name: "v", dtype: .bf16, shape: [2, 4], dataOffsets: 0..<16))
+    #expect(
+        try file.entry(named: "v")
+            == SafeTensorsEntry(name: "v", dtype: .bf16, shape: [2, 4], dataOffsets: 0..<16))
     #expect(try file.tensor(named: "v").data.map(\.bitPattern) == values.map(\.bitPattern))
 }
 
@@ -113,14 +120,19 @@ private let specialFloats: [Float] = [
     #expect(try Data(contentsOf: first) == Data(contentsOf: second))
 
     let file = try SafeTensorsFile(contentsOf: first)
-    let headerLength = try Data(contentsOf: first).prefix(8).reversed().reduce(0) { $0 << 8 | Int($1) }
+    let headerLength = try Data(contentsOf: first).prefix(8).reversed().reduce(0) {
+        $0 << 8 | Int($1)
+    }
     #expect((8 + headerLength) % 8 == 0)
     for name in file.names {
         let entry = try file.entry(named: name)
         #expect(entry.dataOffsets.lowerBound % entry.dtype.byteSize == 0, "\(name) misaligned")
     }
     // Larger elements first, then by name.
-    #expect(try ["f", "g", "h", "u"].map { try file.entry(named: $0).dataOffsets.lowerBound } == [0, 4, 12, 18])
+    #expect(
+        try ["f", "g", "h", "u"].map { try file.entry(named: $0).dataOffsets.lowerBound } == [
+            0, 4, 12, 18,
+        ])
 }
 
 @Test func writeReplacesAnExistingFileAndLeavesNoTemporaryFiles() throws {
@@ -136,7 +148,8 @@ private let specialFloats: [Float] = [
     let folder = try TemporaryFolder()
     let url = try folder.file("mask.safetensors")
     do {
-        try SafeTensorsFile.write(["mask": Tensor(shape: [3], data: [0, 0.5, 1])], dtype: .u8, to: url)
+        try SafeTensorsFile.write(
+            ["mask": Tensor(shape: [3], data: [0, 0.5, 1])], dtype: .u8, to: url)
         Issue.record("0.5 was written as U8")
     } catch {
         #expect(error.code == .valueNotRepresentable)
@@ -177,6 +190,18 @@ func u8RejectsValuesOutsideWholeBytes(_ value: Float) throws {
         #expect(error.message.contains(nowhere.path))
     }
 
+    let occupied = try folder.file("occupied.safetensors")
+    try FileManager.default.createDirectory(
+        at: occupied.appendingPathComponent("inside"), withIntermediateDirectories: true)
+    do {
+        try SafeTensorsFile.write(["w": Tensor(shape: [1], data: [1])], to: occupied)
+        Issue.record("replaced a non-empty folder with a file")
+    } catch {
+        #expect(error.code == .writeFailed)
+        #expect(error.message.contains("renaming"))
+    }
+    try FileManager.default.removeItem(at: occupied)
+
     let url = try folder.file("m.safetensors")
     do {
         try SafeTensorsFile.write(["__metadata__": Tensor(shape: [1], data: [1])], to: url)
@@ -201,4 +226,57 @@ func u8RejectsValuesOutsideWholeBytes(_ value: Float) throws {
     let file = try SafeTensorsFile(contentsOf: url)
     #expect(file.names.isEmpty)
     #expect(file.metadata == ["only": "metadata"])
+}
+
+@Test func tensorsLongerThanAWriteChunkRoundTrip() throws {
+    let folder = try TemporaryFolder()
+    let url = try folder.file("large.safetensors")
+    var random = SplitMix64(seed: 7)
+    let count = 300_001  // past the writer's 2^18-element chunk
+    let values = (0..<count).map { _ in Float(bitPattern: UInt32(truncatingIfNeeded: random.next()))
+    }
+    let bytes = (0..<count).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+    try SafeTensorsFile.write(
+        [
+            "f32": .tensor(Tensor(shape: [count], data: values), .f32),
+            "f16": .tensor(Tensor(shape: [count], data: values), .f16),
+            "u8": .bytes(shape: [count], bytes),
+        ],
+        to: url)
+    let file = try SafeTensorsFile(contentsOf: url)
+    #expect(try file.tensor(named: "f32").data.map(\.bitPattern) == values.map(\.bitPattern))
+    let halves = try file.bytes(named: "f16")
+    let expectedHalves = values.flatMap { value -> [UInt8] in
+        let half = Float16Conversion.half(from: value)
+        return [UInt8(half & 0xFF), UInt8(half >> 8)]
+    }
+    #expect(halves == expectedHalves)
+    #expect(try file.bytes(named: "u8") == bytes)
+
+    var masks = [Float](repeating: 1, count: count)
+    masks[count - 1] = 2.5
+    do {
+        try SafeTensorsFile.write(
+            ["mask": Tensor(shape: [count], data: masks)], dtype: .u8, to: url)
+        Issue.record("2.5 was written as U8")
+    } catch {
+        #expect(error.message.contains("element \(count - 1) is 2.5"))
+    }
+    #expect(try SafeTensorsFile(contentsOf: url).names == ["f16", "f32", "u8"])
+}
+
+@Test func allTensorsLoadAtOnce() throws {
+    let folder = try TemporaryFolder()
+    let url = try folder.file("all.safetensors")
+    try SafeTensorsFile.write(
+        [
+            "main.0.weight": Tensor(shape: [2, 1], data: [1, 2]),
+            "main.1.bias": Tensor(shape: [1], data: [3]),
+        ],
+        dtype: .f16, to: url)
+    let tensors = try SafeTensorsFile(contentsOf: url).tensors()
+    #expect(tensors.keys.sorted() == ["main.0.weight", "main.1.bias"])
+    #expect(tensors["main.0.weight"]?.shape == [2, 1])
+    #expect(tensors["main.0.weight"]?.data == [1, 2])
+    #expect(tensors["main.1.bias"]?.data == [3])
 }

@@ -19,7 +19,7 @@ final class TemporaryFolder {
     func file(_ name: String, bytes: [UInt8]? = nil) throws -> URL {
         let file = url.appendingPathComponent(name)
         if let bytes {
-            try Data(bytes).write(to: file)
+            try writeBytes(bytes, to: file)
         }
         return file
     }
@@ -30,13 +30,28 @@ final class TemporaryFolder {
     }
 }
 
+/// Writes a file without the `fsync` that `Data.write(to:)` does on Linux: test files are
+/// throwaway, and the fuzz test writes a thousand of them.
+func writeBytes(_ bytes: [UInt8], to url: URL) throws {
+    guard let stream = fopen(url.path, "wb") else {
+        throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: url.path])
+    }
+    let written = bytes.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, stream) }
+    guard fclose(stream) == 0, written == bytes.count else {
+        throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: url.path])
+    }
+}
+
 /// Builds safetensors bytes by hand: the 8-byte little-endian `headerLength` (by default the
 /// header's own length), the header's UTF-8, then `buffer`.
-func safetensorsBytes(header: String, buffer: [UInt8] = [], headerLength: UInt64? = nil) -> [UInt8] {
+func safetensorsBytes(header: String, buffer: [UInt8] = [], headerLength: UInt64? = nil) -> [UInt8]
+{
     safetensorsBytes(headerBytes: Array(header.utf8), buffer: buffer, headerLength: headerLength)
 }
 
-func safetensorsBytes(headerBytes: [UInt8], buffer: [UInt8] = [], headerLength: UInt64? = nil) -> [UInt8] {
+func safetensorsBytes(headerBytes: [UInt8], buffer: [UInt8] = [], headerLength: UInt64? = nil)
+    -> [UInt8]
+{
     let length = headerLength ?? UInt64(headerBytes.count)
     var bytes = (0..<8).map { UInt8(truncatingIfNeeded: length >> UInt64(8 * $0)) }
     bytes += headerBytes

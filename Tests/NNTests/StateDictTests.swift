@@ -1,11 +1,12 @@
 import Foundation
 import NN
-import Testing
 import TestSupport
+import Testing
 
 struct StateDictTests {
     static func temporaryURL(_ name: String) -> URL {
-        FileManager.default.temporaryDirectory.appendingPathComponent("nn-\(UUID().uuidString)-\(name)")
+        FileManager.default.temporaryDirectory.appendingPathComponent(
+            "nn-\(UUID().uuidString)-\(name)")
     }
 
     @Test func saveThenLoadIsBitExact() throws {
@@ -21,7 +22,9 @@ struct StateDictTests {
         try copy.loadState(from: SafeTensorsFile(contentsOf: url), prefix: "netD")
         let (original, loaded) = (model.stateDict(), copy.stateDict())
         #expect(original.keys.sorted() == loaded.keys.sorted())
-        for (key, value) in original { #expect(loaded[key] == value, "\(key) differs after the round trip") }
+        for (key, value) in original {
+            #expect(loaded[key] == value, "\(key) differs after the round trip")
+        }
         #expect(loaded["main.3.num_batches_tracked"]?[flat: 0] == 1)
     }
 
@@ -59,7 +62,9 @@ struct StateDictTests {
         let state = model.stateDict()
         let conv = state["main.3.weight"]!.data  // [128, 64, 4, 4]: 131,072 values from N(0, 0.02)
         let mean = conv.reduce(0.0) { $0 + Double($1) } / Double(conv.count)
-        let std = (conv.reduce(0.0) { $0 + (Double($1) - mean) * (Double($1) - mean) } / Double(conv.count)).squareRoot()
+        let std =
+            (conv.reduce(0.0) { $0 + (Double($1) - mean) * (Double($1) - mean) }
+            / Double(conv.count)).squareRoot()
         #expect(abs(mean) < 0.001 && abs(std - 0.02) < 0.001)
         let gamma = state["main.1.weight"]!.data
         #expect(gamma.allSatisfy { abs($0 - 1) < 0.2 } && Set(gamma).count == gamma.count)

@@ -1,6 +1,6 @@
 import NN
-import Testing
 import TestSupport
+import Testing
 
 struct TensorTests {
     @Test func valueSemanticsSurviveLayerBufferReuse() {
@@ -44,10 +44,31 @@ struct TensorTests {
 
     @Test func normalSamplesHaveTheRightMoments() {
         var generator = SeededGenerator(seed: 99)
-        let sample = Tensor.randomNormal(shape: [100_000], mean: 1, standardDeviation: 0.02, using: &generator).data
+        let sample = Tensor.randomNormal(
+            shape: [100_000], mean: 1, standardDeviation: 0.02, using: &generator
+        ).data
         let mean = sample.reduce(0.0) { $0 + Double($1) } / Double(sample.count)
-        let variance = sample.reduce(0.0) { $0 + (Double($1) - mean) * (Double($1) - mean) } / Double(sample.count)
+        let variance =
+            sample.reduce(0.0) { $0 + (Double($1) - mean) * (Double($1) - mean) }
+            / Double(sample.count)
         #expect(abs(mean - 1) < 0.02 * 4 / 316)  // 4 standard errors
         #expect(abs(variance.squareRoot() - 0.02) < 0.02 * 0.02)
+    }
+}
+
+struct MatrixMultiplyTests {
+    @Test func matmulMatchesTheDefinition() {
+        var generator = SeededGenerator(seed: 4)
+        let a = Tensor.randomNormal(shape: [5, 7], using: &generator)
+        let b = Tensor.randomNormal(shape: [7, 3], using: &generator)
+        var expected = [Float](repeating: 0, count: 15)
+        for i in 0..<5 {
+            for j in 0..<3 {
+                var total = 0.0
+                for k in 0..<7 { total += Double(a[flat: i * 7 + k]) * Double(b[flat: k * 3 + j]) }
+                expected[i * 3 + j] = Float(total)
+            }
+        }
+        expectClose(Tensor.matmul(a, b), Tensor(shape: [5, 3], data: expected), .forward, "matmul")
     }
 }

@@ -33,17 +33,20 @@ public struct GoldenFile {
     /// Opens `fixtures/golden/<name>.safetensors` and checks its format version.
     public init(_ name: String) throws {
         self.name = name
-        self.file = try SafeTensorsFile(contentsOf: Self.directory.appendingPathComponent(name + ".safetensors"))
+        self.file = try SafeTensorsFile(
+            contentsOf: Self.directory.appendingPathComponent(name + ".safetensors"))
         let script = file.metadata["generator"] ?? "tools/golden/*.py"
         guard file.metadata["format_version"] == Self.formatVersion else {
-            throw LoadError.wrongFormat(file: name, found: file.metadata["format_version"], script: script)
+            throw LoadError.wrongFormat(
+                file: name, found: file.metadata["format_version"], script: script)
         }
     }
 
     /// The tensor stored under `key`.
     public func tensor(_ key: String) throws -> Tensor {
         guard file.names.contains(key) else {
-            throw LoadError.missingTensor(file: name, name: key, script: metadata["generator"] ?? "tools/golden")
+            throw LoadError.missingTensor(
+                file: name, name: key, script: metadata["generator"] ?? "tools/golden")
         }
         return try file.tensor(named: key)
     }
@@ -66,9 +69,13 @@ public struct GoldenFile {
 
 extension Dictionary where Key == String, Value == Any {
     /// An integer case field (JSON numbers arrive as `NSNumber`/`Int`).
-    public func int(_ key: String) -> Int { (self[key] as? NSNumber)?.intValue ?? (self[key] as? Int) ?? 0 }
+    public func int(_ key: String) -> Int {
+        (self[key] as? NSNumber)?.intValue ?? (self[key] as? Int) ?? 0
+    }
     /// A boolean case field.
-    public func bool(_ key: String) -> Bool { (self[key] as? NSNumber)?.boolValue ?? (self[key] as? Bool) ?? false }
+    public func bool(_ key: String) -> Bool {
+        (self[key] as? NSNumber)?.boolValue ?? (self[key] as? Bool) ?? false
+    }
     /// A number case field.
     public func double(_ key: String) -> Double { (self[key] as? NSNumber)?.doubleValue ?? 0 }
     /// A string case field.

@@ -64,7 +64,8 @@ public struct GradientCheck {
         }
 
         for index in sampleIndices(input.count, using: &generator) {
-            var plus = input, minus = input
+            var plus = input
+            var minus = input
             plus[flat: index] += eps
             minus[flat: index] -= eps
             let numeric = (loss(plus) - loss(minus)) / Double(2 * eps)
@@ -73,7 +74,8 @@ public struct GradientCheck {
         for (parameterIndex, (key, parameter)) in parameters.enumerated() {
             let original = parameter.value
             for index in sampleIndices(original.count, using: &generator) {
-                var plus = original, minus = original
+                var plus = original
+                var minus = original
                 plus[flat: index] += eps
                 minus[flat: index] -= eps
                 parameter.value = plus
@@ -82,7 +84,8 @@ public struct GradientCheck {
                 let lossMinus = loss(input)
                 parameter.value = original
                 let numeric = (lossPlus - lossMinus) / Double(2 * eps)
-                compare("\(key)[\(index)]", Double(analyticParameters[parameterIndex][index]), numeric)
+                compare(
+                    "\(key)[\(index)]", Double(analyticParameters[parameterIndex][index]), numeric)
             }
         }
         return (mismatches, checked)
@@ -91,7 +94,9 @@ public struct GradientCheck {
     private func sampleIndices(_ count: Int, using generator: inout SeededGenerator) -> [Int] {
         if count <= samplesPerTensor { return Array(0..<count) }
         var chosen = Set<Int>()
-        while chosen.count < samplesPerTensor { chosen.insert(Int(generator.next() % UInt64(count))) }
+        while chosen.count < samplesPerTensor {
+            chosen.insert(Int(generator.next() % UInt64(count)))
+        }
         return chosen.sorted()
     }
 }

@@ -9,13 +9,15 @@ public func firstMismatch(_ actual: Tensor, _ expected: Tensor, _ tolerance: Tol
     let (a, b) = (actual.data, expected.data)
     var worst: (index: Int, excess: Float)? = nil
     var failures = 0
-    for index in a.indices where !isClose(a[index], b[index], atol: tolerance.atol, rtol: tolerance.rtol) {
+    for index in a.indices
+    where !isClose(a[index], b[index], atol: tolerance.atol, rtol: tolerance.rtol) {
         failures += 1
         let excess = abs(a[index] - b[index]) - (tolerance.atol + tolerance.rtol * abs(b[index]))
         if worst == nil || excess > worst!.excess || excess.isNaN { worst = (index, excess) }
     }
     guard let worst else { return nil }
-    return "\(failures) of \(a.count) values differ beyond \(tolerance); worst at flat index \(worst.index): "
+    return
+        "\(failures) of \(a.count) values differ beyond \(tolerance); worst at flat index \(worst.index): "
         + "\(a[worst.index]) vs expected \(b[worst.index])"
 }
 
@@ -35,6 +37,8 @@ public func expectClose(
     sourceLocation: SourceLocation = #_sourceLocation
 ) {
     if !isClose(actual, expected, atol: tolerance.atol, rtol: tolerance.rtol) {
-        Issue.record("\(what()): \(actual) vs expected \(expected) (\(tolerance))", sourceLocation: sourceLocation)
+        Issue.record(
+            "\(what()): \(actual) vs expected \(expected) (\(tolerance))",
+            sourceLocation: sourceLocation)
     }
 }

@@ -13,6 +13,7 @@ Default: nz 16, ngf 8, ndf 8, batch 4, 5 steps -> fixtures/golden/dcgan_trajecto
 The benchmark runs it at full width into a temporary file: --nz 100 --ngf 64 --ndf 64 --out PATH.
 """
 import argparse
+import json
 import os
 import sys
 
@@ -34,6 +35,8 @@ def main():
     parser.add_argument("--batch", type=int, default=4)
     parser.add_argument("--steps", type=int, default=5)
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--float64", action="store_true",
+                        help="train in float64 from the same float32 start (a reference for rounding studies)")
     parser.add_argument("--out", default=None, help="output path (default: the committed golden)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
@@ -57,6 +60,11 @@ def main():
     tensors["real"] = real
     tensors["noise"] = noise
 
+    if args.float64:
+        netG.double()
+        netD.double()
+        real, noise = real.double(), noise.double()
+        torch.set_default_dtype(torch.float64)
     criterion = nn.BCELoss()
     optimizerD = torch.optim.Adam(netD.parameters(), lr=2e-4, betas=(0.5, 0.999))
     optimizerG = torch.optim.Adam(netG.parameters(), lr=2e-4, betas=(0.5, 0.999))
@@ -77,14 +85,14 @@ def main():
             tensors[f"{prefix}.{key}"] = value.clone()
 
     config = dict(nz=args.nz, ngf=args.ngf, ndf=args.ndf, batch=args.batch, steps=args.steps,
-                  lr=2e-4, beta1=0.5, beta2=0.999, threads=args.threads)
+                  lr=2e-4, beta1=0.5, beta2=0.999, threads=args.threads, float64=args.float64)
     if args.out is None:
         save("dcgan_trajectory", tensors, SEED, __file__, {"config": config})
     else:
         from safetensors.torch import save_file
         save_file({k: v.detach().to(torch.float32).contiguous() for k, v in tensors.items()}, args.out,
                   metadata={"format_version": "1", "torch_version": torch.__version__, "seed": str(SEED),
-                            "generator": "tools/golden/dcgan_trajectory.py", "config": str(config)})
+                            "generator": "tools/golden/dcgan_trajectory.py", "config": json.dumps(config)})
 
 
 if __name__ == "__main__":

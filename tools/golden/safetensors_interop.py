@@ -5,7 +5,14 @@ dtype the reader supports (F32, F16, BF16, U8), a scalar, an empty tensor and me
 values chosen to be exactly representable so the Swift test can compare bit for bit, including
 the edges of half precision (largest finite, subnormals, infinities, NaN).
 
-Run from the repository root:  python tools/golden/safetensors_interop.py
+The Rust writer orders `__metadata__` as a hash map, so a re-run may reorder those bytes; the
+values do not change.
+
+It then checks the other direction: that fixtures/golden/safetensors_swift_written.safetensors,
+which the Swift writer produces byte for byte (Tests/NNTests/SafeTensorsInteropTests.swift pins
+it), loads here with the values the Swift test wrote.
+
+Run from anywhere:  python tools/golden/safetensors_interop.py
 Needs torch and safetensors (`make peers`). Tests/NNTests/SafeTensorsInteropTests.swift reads it.
 """
 
@@ -13,10 +20,13 @@ import math
 import pathlib
 
 import torch
+from safetensors import safe_open
 from safetensors.torch import save_file
 
 FORMAT_VERSION = "1"
-OUT = pathlib.Path(__file__).resolve().parents[2] / "fixtures/golden/safetensors_interop.safetensors"
+GOLDEN = pathlib.Path(__file__).resolve().parents[2] / "fixtures/golden"
+OUT = GOLDEN / "safetensors_interop.safetensors"
+SWIFT_WRITTEN = GOLDEN / "safetensors_swift_written.safetensors"
 
 
 def main() -> None:
@@ -49,6 +59,35 @@ def main() -> None:
     OUT.parent.mkdir(parents=True, exist_ok=True)
     save_file(tensors, str(OUT), metadata=metadata)
     print(f"wrote {OUT} ({OUT.stat().st_size} bytes)")
+    check_swift_written()
+
+
+def check_swift_written() -> None:
+    """Loads the Swift writer's fixture and compares every value with what the Swift test wrote."""
+    with safe_open(str(SWIFT_WRITTEN), framework="pt") as f:
+        metadata = f.metadata()
+        loaded = {name: f.get_tensor(name) for name in f.keys()}
+    assert metadata == {
+        "format_version": "1",
+        "generator": "Tests/NNTests/SafeTensorsInteropTests.swift",
+        "note": "unicode \u2713 and \"quotes\"",
+    }, metadata
+    expected = {
+        "f32": torch.tensor([[0.0, 1.0, -2.5], [3.25, 1.0e-3, 123456.789]], dtype=torch.float32),
+        "f16": torch.tensor([0.0, -0.0, 1.0 / 3.0, 65504.0, 2.0**-24, -math.inf], dtype=torch.float16),
+        "bf16": torch.tensor([1.0, -3.0, 1.0 / 3.0], dtype=torch.bfloat16),
+        "u8": torch.tensor([[0, 1], [128, 255]], dtype=torch.uint8),
+        "scalar": torch.tensor(42.5, dtype=torch.float32),
+        "empty": torch.zeros((0, 3), dtype=torch.float16),
+    }
+    assert sorted(loaded) == sorted(expected), sorted(loaded)
+    for name, want in expected.items():
+        got = loaded[name]
+        assert got.dtype == want.dtype and got.shape == want.shape, (name, got.dtype, got.shape)
+        # Compare bit patterns so that -0.0 and the rounding of 1/3 are checked exactly.
+        assert torch.equal(got.view(torch.uint8), want.view(torch.uint8)) if got.dim() else \
+            got.item() == want.item(), (name, got, want)
+    print(f"checked {SWIFT_WRITTEN}: PyTorch's safetensors loads the Swift writer's output")
 
 
 if __name__ == "__main__":
