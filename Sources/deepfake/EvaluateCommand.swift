@@ -39,6 +39,10 @@ struct EvaluateGANCommand: ParsableCommand {
     var untrained = false
     @Flag(help: "Print JSON instead of text.")
     var json = false
+    @Option(help: "Dataset cache folder (default $DEEPFAKE_CACHE or ~/.cache/deepfake/datasets).")
+    var cache: String?
+    @Flag(help: "Do not read or write the dataset cache.")
+    var noCache = false
 
     func validate() throws {
         if data.isEmpty { throw ValidationError("--data FOLDER is required.") }
@@ -61,7 +65,7 @@ struct EvaluateGANCommand: ParsableCommand {
         let (generator, _) = try GeneratorFile.read(URL(fileURLWithPath: model))
         let a = generator.architecture
         let set = try TrainingData.load(folders: data, size: a.imageSize, index: index, split: split, labelColumn: nil,
-                                        cache: FaceImageSet.defaultCacheFolder)
+                                        cache: noCache ? nil : cache ?? FaceImageSet.defaultCacheFolder)
         let count = min(images, set.count)
         let holdout = TrainingData.tensor(set, first: count, channels: a.channels)
         var real = SlicedWasserstein.Descriptors(imageSize: a.imageSize, channels: a.channels, salt: 1)

@@ -136,7 +136,7 @@ import Testing
         #expect(CLI.files(in: scratch.appendingPathComponent("samples")).count == 4)
         #expect(FileManager.default.fileExists(atPath: grid.path))
         let evaluated = try CLI.run(["evaluate", "gan", "--model", straight.appendingPathComponent("generator.safetensors").path,
-                                     "--data", folder.path, "--images", "16", "--json"])
+                                     "--data", folder.path, "--images", "16", "--json", "--no-cache"])
         #expect(evaluated.status == 0, "\(evaluated.stderr)")
         #expect(evaluated.stdout.contains("\"floor\""))
     }
