@@ -44,8 +44,8 @@ let package = Package(
         .target(name: "GAN", dependencies: ["NN"], exclude: ["README.md"],
                 swiftSettings: fastMath + [.unsafeFlags(["-O"], .when(configuration: .debug))]),
         .target(name: "Datasets", dependencies: ["Media", "Faces", "NN"], exclude: ["README.md"]),
-        .target(name: "Manipulation", dependencies: ["Media", "Faces", "Datasets"], exclude: ["README.md"]),
-        .target(name: "Detection", dependencies: ["Media", "Faces", "Datasets", "NN"], exclude: ["README.md"]),
+        .target(name: "Manipulation", dependencies: ["Media", "Faces", "Datasets", "GAN"], exclude: ["README.md"]),
+        .target(name: "Detection", dependencies: ["Media", "Faces", "Datasets", "NN", "GAN"], exclude: ["README.md"]),
 
         // MARK: - Executables
         .executableTarget(
