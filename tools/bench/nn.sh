@@ -22,6 +22,10 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+# The second peer: Debian's python3-torch 1.13 (apt-get install python3-torch), when installed.
+PY113=${PY113:-/usr/bin/python3}
+have113=0
+"$PY113" -c 'import torch, sys; sys.exit(0 if torch.__version__.startswith("1.13") else 1)' 2>/dev/null && have113=1
 # Each workload runs Swift then PyTorch back to back, so both see about the same machine load.
 for mode in peak "train $TRAIN_ITERATIONS" infer; do
     for _ in $(seq "$ROUNDS"); do
@@ -29,10 +33,22 @@ for mode in peak "train $TRAIN_ITERATIONS" infer; do
         "$BIN" $mode >>"$work/swift.txt"
         # shellcheck disable=SC2086
         "$PY" tools/bench/nn_peer.py $mode >>"$work/torch.txt"
+        if [ "$have113" = 1 ]; then
+            # shellcheck disable=SC2086
+            "$PY113" tools/bench/nn_peer.py $mode >>"$work/torch113.txt"
+        fi
     done
 done
 echo "load average after:  $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "== against PyTorch 2.13 CPU"
 "$PY" tools/bench/nn_summary.py "$work/swift.txt" "$work/torch.txt"
+if [ "$have113" = 1 ]; then
+    echo
+    echo "== against Debian's PyTorch 1.13"
+    "$PY" tools/bench/nn_summary.py "$work/swift.txt" "$work/torch113.txt"
+else
+    echo "(Debian's python3-torch 1.13 is not installed: apt-get install python3-torch to add that peer)"
+fi
 
 echo
 echo "Full-width trajectory (nz 100, ngf 64, ndf 64, batch 8, 5 steps) against PyTorch, atol 1e-4 rtol 1e-3:"
