@@ -46,6 +46,14 @@ let package = Package(
             ]
         ),
 
+        // Agreement and speed of the face detector against OpenCV (tools/bench/faces.sh); not a product.
+        .executableTarget(
+            name: "faces-bench",
+            dependencies: [
+                "Media", "Faces", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
         // MARK: - Tests
         .target(name: "TestSupport", dependencies: ["NN"], path: "Tests/TestSupport"),
         .testTarget(name: "MediaTests", dependencies: ["Media"]),
