@@ -38,7 +38,7 @@ demo: release
 peers: $(PEER_PY)
 $(PEER_PY):
 	python3 -m venv $(PEER_VENV)
-	$(PEER_PY) -m pip install -q 'torch==2.13.0+cpu' safetensors numpy 'opencv-python-headless<5'
+	$(PEER_PY) -m pip install -q 'torch==2.13.0+cpu' safetensors numpy scikit-learn 'opencv-python-headless<5'
 
 golden: peers
 	for f in tools/golden/*.py; do $(PEER_PY) $$f || exit 1; done

@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "Media", targets: ["Media"]),
         .library(name: "NN", targets: ["NN"]),
         .library(name: "Faces", targets: ["Faces"]),
+        .library(name: "Datasets", targets: ["Datasets"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -31,21 +32,25 @@ let package = Package(
         ),
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .target(name: "CShims", dependencies: ["CFFmpeg", "CPNG"]),
 
         // MARK: - Library modules
-        .target(name: "Media", dependencies: ["CFFmpeg", "CPNG"]),
-        .target(name: "NN", dependencies: ["CBLAS"], swiftSettings: fastMath),
-        .target(name: "Faces", dependencies: ["Media"], swiftSettings: fastMath),
+        .target(name: "Media", dependencies: ["CFFmpeg", "CPNG", "CShims"], exclude: ["README.md"]),
+        .target(name: "NN", dependencies: ["CBLAS"], exclude: ["README.md"], swiftSettings: fastMath),
+        .target(name: "Faces", dependencies: ["Media"], exclude: ["README.md"], swiftSettings: fastMath),
+        .target(name: "Datasets", dependencies: ["Media", "Faces", "NN"], exclude: ["README.md"]),
+        .target(name: "Detection", dependencies: ["Media", "Faces", "Datasets", "NN"], exclude: ["README.md"]),
 
         // MARK: - Executables
         .executableTarget(
             name: "deepfake",
             dependencies: [
-                "Media", "NN", "Faces",
+                "Media", "NN", "Faces", "Datasets",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
 
+        .executableTarget(name: "media-bench", dependencies: ["Media"]),
         // Agreement and speed of the face detector against OpenCV (tools/bench/faces.sh); not a product.
         .executableTarget(
             name: "faces-bench",
@@ -59,6 +64,8 @@ let package = Package(
         .testTarget(name: "MediaTests", dependencies: ["Media"]),
         .testTarget(name: "NNTests", dependencies: ["NN", "TestSupport"]),
         .testTarget(name: "FacesTests", dependencies: ["Faces", "Media"]),
-        .testTarget(name: "DeepfakeCLITests", dependencies: ["deepfake"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Media", "NN"]),
+        .testTarget(name: "DetectionTests", dependencies: ["Detection"]),
+        .testTarget(name: "DeepfakeCLITests", dependencies: ["deepfake"], exclude: ["Snapshots"]),
     ]
 )

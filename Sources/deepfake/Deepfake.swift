@@ -5,7 +5,17 @@ struct Deepfake: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "deepfake",
         abstract: "Deepfake detection and generation workbench.",
-        version: "0.1.0",
-        subcommands: []
+        discussion: """
+            Reads media through FFmpeg's libraries, finds and tracks faces, trains and samples a \
+            DCGAN, alters videos, and scores videos for manipulation. Everything runs on the CPU.
+
+            Run 'deepfake help <command>' for the options of each command.
+            """,
+        version: Version.string,
+        subcommands: [ProbeCommand.self, FramesCommand.self]
     )
+}
+
+enum Version {
+    static let string = "0.1.0"
 }

@@ -1,0 +1,142 @@
+import CFFmpeg
+
+/// Hands out the frames a `FrameSampling` selects, one at a time. Made by `VideoReader.frames(_:)`.
+public final class FrameIterator {
+    private let session: DecodeSession
+    private let converter: PixelConverter
+    private let info: VideoInfo
+    private let rotation: Int
+    private let sampling: FrameSampling
+    /// Indices still wanted, for `.evenly`, ascending.
+    private var wanted: [Int] = []
+    private var wantedPosition = 0
+    /// Times still wanted, for `.timestamps`, ascending.
+    private var times: [Double] = []
+    private var nextFPSTime: Double?
+    /// The index the next decoded frame will have.
+    private var decodedIndex = 0
+    private var lastTime = 0.0
+    private var done = false
+
+    init(session: DecodeSession, sampling: FrameSampling, totalFrames: Int?, info: VideoInfo, options: VideoReader.Options) {
+        self.session = session
+        self.info = info
+        self.sampling = sampling
+        converter = PixelConverter(maxSide: options.maxSide)
+        rotation = options.applyRotation ? info.rotation : 0
+        switch sampling {
+        case .every(let n):
+            precondition(n >= 1, "FrameSampling.every needs n >= 1, got \(n)")
+        case .evenly(let count):
+            precondition(count >= 1, "FrameSampling.evenly needs count >= 1, got \(count)")
+            wanted = Self.evenlySpaced(count: count, total: totalFrames ?? 0)
+        case .fps(let rate):
+            precondition(rate > 0, "FrameSampling.fps needs a positive rate, got \(rate)")
+        case .timestamps(let list):
+            times = list.sorted()
+        case .all:
+            break
+        }
+    }
+
+    /// `floor(i * (total - 1) / (count - 1))` for i in 0..<count, without repeats: NumPy's
+    /// `linspace(0, total - 1, count, dtype=int)`.
+    static func evenlySpaced(count: Int, total: Int) -> [Int] {
+        guard total > 0 else { return [] }
+        if count >= total { return Array(0..<total) }
+        if count == 1 { return [0] }
+        var result: [Int] = []
+        for i in 0..<count {
+            let index = Int((Double(i) * Double(total - 1) / Double(count - 1)).rounded(.down))
+            if result.last != index { result.append(index) }
+        }
+        return result
+    }
+
+    /// Packets the decoder rejected as damaged and skipped so far.
+    public var damagedPackets: Int { session.damagedPackets }
+
+    /// The next selected frame, or nil at the end.
+    /// - Throws: `MediaError.corruptStream` after the last good frame of a truncated or damaged
+    ///   file, so callers get every frame before the damage and then a clear error.
+    public func next() throws(MediaError) -> DecodedFrame? {
+        if done { return nil }
+        if case .timestamps = sampling { return try nextAtTime() }
+        while session.decodeNext() {
+            let index = decodedIndex
+            decodedIndex += 1
+            let time = currentTime(index: index)
+            if select(index: index, time: time) {
+                return DecodedFrame(index: index, time: time, image: try image())
+            }
+            if case .evenly = sampling, wantedPosition >= wanted.count { break }
+        }
+        done = true
+        if let error = session.readError { throw error }
+        return nil
+    }
+
+    private func select(index: Int, time: Double) -> Bool {
+        switch sampling {
+        case .all: return true
+        case .every(let n): return index % n == 0
+        case .evenly:
+            guard wantedPosition < wanted.count, wanted[wantedPosition] == index else { return false }
+            wantedPosition += 1
+            return true
+        case .fps(let rate):
+            let step = 1 / rate
+            // Half a millisecond of slack absorbs timestamps rounded in the container.
+            guard time + 5e-4 >= (nextFPSTime ?? time) else { return false }
+            var next = (nextFPSTime ?? time) + step
+            while next <= time + 5e-4 { next += step }
+            nextFPSTime = next
+            return true
+        case .timestamps: return false
+        }
+    }
+
+    /// The frame's time, extrapolated from the previous one when the frame carries no timestamp.
+    private func currentTime(index: Int) -> Double {
+        let time = session.frameTime ?? (index == 0 ? 0 : lastTime + 1 / max(info.frameRate.value, 1))
+        lastTime = time
+        return time
+    }
+
+    private func image() throws(MediaError) -> RGBImage {
+        let converted = try converter.convert(session.frame!, path: session.path)
+        return rotation == 0 ? converted : converted.rotated(clockwise: rotation)
+    }
+
+    /// Seeks to the keyframe before the next wanted time and decodes forward to the frame on
+    /// screen at that time: the last frame whose timestamp is not after it.
+    private func nextAtTime() throws(MediaError) -> DecodedFrame? {
+        guard !times.isEmpty else {
+            done = true
+            return nil
+        }
+        let target = times.removeFirst()
+        try session.seek(to: target)
+        // A millisecond of slack (less at very high rates), so a time printed with rounding, as in
+        // the frame file names, still selects its own frame.
+        let slack = min(1e-3, 0.25 / max(info.frameRate.value, 1))
+        var held: (time: Double, image: RGBImage)?
+        while session.decodeNext() {
+            let time = session.frameTime ?? target
+            if time > target + slack {
+                if held == nil { held = (time, try image()) }
+                break
+            }
+            held = (time, try image())
+        }
+        guard let held else {
+            if let error = session.readError { throw error }
+            throw MediaError(
+                .seekFailed, path: session.path,
+                reason: "no frame at \(target) s (the video is \(info.duration) s long)",
+                hint: "Pass times within the video's duration")
+        }
+        let index = Int((held.time * info.frameRate.value).rounded())
+        return DecodedFrame(index: index, time: held.time, image: held.image)
+    }
+}

@@ -1,0 +1,123 @@
+import ArgumentParser
+import Foundation
+import Media
+
+struct FramesCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "frames",
+        abstract: "Decode frames of a video and write them as PNG files.",
+        discussion: """
+            Files are named by frame index and presentation time, e.g. \
+            frame_000042_t1.680.png. Frames come out upright (the display rotation is applied) \
+            unless --no-rotate. Without a sampling option, 32 frames evenly spaced over the video \
+            are written, the field's convention. Each PNG is written under a temporary name and \
+            renamed when complete.
+            """)
+
+    @Argument(help: "The video file.")
+    var file: String
+
+    @Option(name: .shortAndLong, help: "Folder for the PNG files (created if missing).")
+    var out: String
+
+    @Option(help: "Write every Nth frame (1 for all frames).")
+    var every: Int?
+
+    @Option(help: "Write N frames evenly spaced over the video (default 32).")
+    var count: Int?
+
+    @Option(help: "Write about F frames per second.")
+    var fps: Double?
+
+    @Option(help: "Write the frames on screen at these times in seconds, e.g. --at 0.5,2,10.25.")
+    var at: String?
+
+    @Option(help: "Shrink frames so their longer side is at most PX pixels.")
+    var maxSide: Int?
+
+    @Flag(help: "Keep frames as stored; do not apply the display rotation.")
+    var noRotate = false
+
+    func validate() throws {
+        let chosen = [every != nil, count != nil, fps != nil, at != nil].filter { $0 }.count
+        if chosen > 1 { throw ValidationError("Choose one of --every, --count, --fps and --at.") }
+        if let every, every < 1 { throw ValidationError("--every must be at least 1, got \(every).") }
+        if let count, count < 1 { throw ValidationError("--count must be at least 1, got \(count).") }
+        if let fps, !(fps > 0) { throw ValidationError("--fps must be positive, got \(fps).") }
+        if let maxSide, maxSide < 2 { throw ValidationError("--max-side must be at least 2, got \(maxSide).") }
+        if at != nil, times == nil {
+            throw ValidationError("--at takes times in seconds separated by commas, e.g. --at 0.5,2,10.25.")
+        }
+    }
+
+    private var times: [Double]? {
+        guard let at else { return nil }
+        let parts = at.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
+        guard !parts.isEmpty, parts.allSatisfy({ $0 != nil && $0! >= 0 }) else { return nil }
+        return parts.map { $0! }
+    }
+
+    var sampling: FrameSampling {
+        if let every { return every == 1 ? .all : .every(every) }
+        if let fps { return .fps(fps) }
+        if let times { return .timestamps(times) }
+        return .evenly(count: count ?? 32)
+    }
+
+    func run() throws {
+        let reader = try VideoReader(
+            path: file, options: .init(maxSide: maxSide, applyRotation: !noRotate))
+        try OutputFolder.prepare(out)
+        let progress = ProgressBar("frames", total: expectedCount(reader.info))
+        var written = 0
+        defer { progress.finish() }
+        try reader.forEachFrame(sampling) { frame in
+            let name = String(format: "frame_%06d_t%.3f.png", frame.index, frame.time)
+            try ImageFile.writePNG(frame.image, to: (out as NSString).appendingPathComponent(name), fast: true)
+            written += 1
+            progress.advance()
+        }
+        progress.finish()
+        Terminal.error("wrote \(written) frames to \(out)")
+    }
+
+    private func expectedCount(_ info: VideoInfo) -> Int? {
+        let frames = info.frameCount ?? Int(info.duration * info.frameRate.value)
+        switch sampling {
+        case .all: return frames
+        case .every(let n): return (frames + n - 1) / n
+        case .evenly(let n): return min(n, frames)
+        case .fps(let f): return Int(info.duration * f) + 1
+        case .timestamps(let list): return list.count
+        }
+    }
+}
+
+/// Output folders: created when missing, checked for writing before any work starts.
+enum OutputFolder {
+    static func prepare(_ path: String) throws {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
+            guard isDirectory.boolValue else {
+                throw CleanError("'\(path)' exists and is not a folder. Choose another --out folder.")
+            }
+        } else {
+            do {
+                try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+            } catch {
+                throw CleanError(
+                    "cannot create the output folder '\(path)': \(error.localizedDescription). "
+                        + "Check the path and the permissions of its parent folder.")
+            }
+        }
+        guard FileManager.default.isWritableFile(atPath: path) else {
+            throw CleanError("the output folder '\(path)' is not writable. Check its permissions or choose another.")
+        }
+    }
+}
+
+/// An error whose description is the whole message the user sees.
+struct CleanError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
