@@ -12,7 +12,7 @@ struct Deepfake: ParsableCommand {
             Run 'deepfake help <command>' for the options of each command.
             """,
         version: Version.string,
-        subcommands: [ProbeCommand.self, FramesCommand.self]
+        subcommands: [ProbeCommand.self, FramesCommand.self, FacesCommand.self]
     )
 }
 
