@@ -39,6 +39,7 @@ let package = Package(
         .target(name: "NN", dependencies: ["CBLAS"], exclude: ["README.md"], swiftSettings: fastMath),
         .target(name: "Faces", dependencies: ["Media"], exclude: ["README.md"], swiftSettings: fastMath),
         .target(name: "Datasets", dependencies: ["Media", "Faces", "NN"], exclude: ["README.md"]),
+        .target(name: "Manipulation", dependencies: ["Media", "Faces", "Datasets"], exclude: ["README.md"]),
         .target(name: "Detection", dependencies: ["Media", "Faces", "Datasets", "NN"], exclude: ["README.md"]),
 
         // MARK: - Executables
@@ -61,11 +62,12 @@ let package = Package(
 
         // MARK: - Tests
         .target(name: "TestSupport", dependencies: ["NN"], path: "Tests/TestSupport"),
-        .testTarget(name: "MediaTests", dependencies: ["Media"]),
+        .testTarget(name: "MediaTests", dependencies: ["Media", "media-bench"]),
         .testTarget(name: "NNTests", dependencies: ["NN", "TestSupport"]),
         .testTarget(name: "FacesTests", dependencies: ["Faces", "Media"]),
-        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Media", "NN"]),
-        .testTarget(name: "DetectionTests", dependencies: ["Detection"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Media", "NN", "TestSupport"]),
+        .testTarget(name: "DetectionTests", dependencies: ["Detection", "Media", "TestSupport"]),
+        .testTarget(name: "ManipulationTests", dependencies: ["Manipulation", "Media"]),
         .testTarget(name: "DeepfakeCLITests", dependencies: ["deepfake"], exclude: ["Snapshots"]),
     ]
 )

@@ -14,7 +14,8 @@ public enum ImageFile {
             return RGBImage(width: png.width, height: png.height, pixels: png.samples.map { UInt8($0) })
         }
         do throws(MediaError) {
-            let reader = try VideoReader(path: path)
+            // One picture: decoder threads would only add start-up cost.
+            let reader = try VideoReader(path: path, options: .init(threads: 1))
             guard let first = try reader.frames(.all).next() else {
                 throw MediaError(
                     .invalidImage, path: path, reason: "the file holds no decodable picture",
@@ -134,5 +135,19 @@ public struct PNGImage: Sendable, Equatable {
         self.channels = channels
         self.bitDepth = bitDepth
         self.samples = samples
+    }
+}
+
+extension ImageFile {
+    /// The image encoded as PNG bytes (for embedding, e.g. in an HTML report).
+    public static func pngData(_ image: RGBImage) throws(MediaError) -> Data {
+        let path = FileManager.default.temporaryDirectory
+            .appendingPathComponent("deepfake-\(UInt64.random(in: 0...UInt64.max)).png").path
+        try writePNG(image, to: path)
+        defer { unlink(path) }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw MediaError(.ioFailed, path: path, reason: "could not read back the encoded PNG", hint: "Check the temporary folder")
+        }
+        return data
     }
 }
