@@ -58,7 +58,9 @@ final class PixelConverter {
         let stride = outputWidth * 3
         let height = outputHeight
         // swscale writes every byte, so the buffer is not zeroed first (2.7 MB per 720p frame).
-        let pixels = [UInt8](unsafeUninitializedCapacity: stride * height) { out, count in
+        // Its SIMD RGB24 writers store whole vectors and run past the last row's end when the width
+        // is not a multiple of 8 (e.g. 501 px), so the buffer gets 64 bytes of slack capacity.
+        let pixels = [UInt8](unsafeUninitializedCapacity: stride * height + 64) { out, count in
             var destination: [UnsafeMutablePointer<UInt8>?] = [out.baseAddress, nil, nil, nil]
             var strides: [Int32] = [Int32(stride), 0, 0, 0]
             withUnsafePointer(to: frame.pointee.data) { data in
