@@ -72,6 +72,6 @@ let package = Package(
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Media", "NN", "TestSupport"]),
         .testTarget(name: "DetectionTests", dependencies: ["Detection", "Media", "TestSupport"]),
         .testTarget(name: "ManipulationTests", dependencies: ["Manipulation", "Media"]),
-        .testTarget(name: "DeepfakeCLITests", dependencies: ["deepfake"], exclude: ["Snapshots"]),
+        .testTarget(name: "DeepfakeCLITests", dependencies: ["deepfake", "TestSupport"], exclude: ["Snapshots"]),
     ]
 )

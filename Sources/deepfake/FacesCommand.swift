@@ -131,6 +131,7 @@ struct FacesCommand: ParsableCommand {
                 }
             }
         }
+        var last: (frame: DecodedFrame, sampled: Bool)?
         try reader.forEachFrame(.all) { frame in
             summary.framesRead += 1
             let sampled = selector.take(index: frame.index, time: frame.time)
@@ -140,6 +141,14 @@ struct FacesCommand: ParsableCommand {
                 progress.advance()
             }
             try emit(finder.process(frameIndex: frame.index, time: frame.time, image: frame.image, sampled: sampled))
+            last = (frame, sampled)
+        }
+        // A header can promise more frames than decode (no_face.mp4: 98 vs 97); the last evenly
+        // spaced index then never comes, so the last frame stands in for it.
+        if let last, !last.sampled, let expected = selector.expected, summary.framesSampled < expected, count != nil || (every == nil && fps == nil) {
+            images[last.frame.index] = last.frame.image
+            summary.framesSampled += 1
+            try emit(finder.process(frameIndex: last.frame.index, time: last.frame.time, image: last.frame.image, sampled: true))
         }
         try emit(finder.finish())
         summary.tracks = finder.trackCount
