@@ -10,7 +10,8 @@ public struct FaceDetector: Sendable {
     public let profile: CascadeDetector?
     /// Scan settings in pixels of the full frame.
     public var settings: DetectionSettings
-    /// Longest side of the copy detection runs on, or `nil` for full resolution.
+    /// Longest side of the copy detection runs on, or `nil` for full resolution. The copy is never
+    /// shrunk below `window / minSize` (0.6 for 40-pixel faces and a 24-pixel window).
     public var detectSide: Int?
 
     /// Creates a detector from loaded cascades.
@@ -32,7 +33,12 @@ public struct FaceDetector: Sendable {
         var scan = settings
         var factor = 1.0
         if let detectSide, max(gray.width, gray.height) > detectSide {
-            factor = Double(detectSide) / Double(max(gray.width, gray.height))
+            // Never shrink so far that the smallest wanted face falls below the cascade's window:
+            // those faces would be lost, not just found faster.
+            let window = Double(max(frontal.cascade.windowWidth, frontal.cascade.windowHeight))
+            factor = max(Double(detectSide) / Double(max(gray.width, gray.height)), min(1, window / Double(settings.minSize)))
+        }
+        if factor < 1 {
             image = gray.resizedArea(
                 width: max(1, Int((Double(gray.width) * factor).rounded())),
                 height: max(1, Int((Double(gray.height) * factor).rounded())))

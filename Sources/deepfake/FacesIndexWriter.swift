@@ -22,7 +22,7 @@ struct FacesIndexRow: Codable, Equatable {
     /// The face box in pixels of the upright frame.
     var box: Box
     var neighbors: Int
-    /// `detected` or `interpolated`.
+    /// `detected`, `interpolated` or `held`.
     var origin: String
     var frameWidth: Int
     var frameHeight: Int

@@ -48,7 +48,7 @@ def decode(path, size=None, max_side=1920):
     vf = [] if size is None else ["-vf", f"scale={size[0]}:{size[1]}:flags=area"]
     if size is not None:
         w, h = size
-    proc = subprocess.Popen(["ffmpeg", "-v", "error", "-i", path, *vf, "-f", "rawvideo",
+    proc = subprocess.Popen(["ffmpeg", "-v", "error", "-i", path, *vf, "-fps_mode", "passthrough", "-f", "rawvideo",
                              "-pix_fmt", "rgb24", "-"], stdout=subprocess.PIPE)
     i = 0
     while True:
