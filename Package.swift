@@ -38,7 +38,11 @@ let package = Package(
         // MARK: - Library modules
         .target(name: "Media", dependencies: ["CFFmpeg", "CPNG", "CShims"], exclude: ["README.md"]),
         .target(name: "NN", dependencies: ["CBLAS"], exclude: ["README.md"], swiftSettings: fastMath),
-        .target(name: "Faces", dependencies: ["Media"], swiftSettings: fastMath),
+        .target(
+            name: "Faces", dependencies: ["Media"], exclude: ["README.md"],
+            // The cascade scan is optimised in debug builds too, so the tests on real videos stay
+            // around a minute instead of ten.
+            swiftSettings: fastMath + [.unsafeFlags(["-O"], .when(configuration: .debug))]),
         // GAN is optimised in debug builds too: its SWD metric (patch gathering, sorting 10⁵-value
         // projections) ran ~40 s per call unoptimised in `swift test`, and tests call it often.
         .target(name: "GAN", dependencies: ["NN"], exclude: ["README.md"],
@@ -59,6 +63,13 @@ let package = Package(
         // Benchmarks (tools/bench/*.sh); not products.
         .executableTarget(name: "media-bench", dependencies: ["Media"]),
         .executableTarget(name: "nn-bench", dependencies: ["NN"], swiftSettings: fastMath),
+        // Agreement and speed of the face detector against OpenCV (tools/bench/faces.sh); not a product.
+        .executableTarget(
+            name: "faces-bench",
+            dependencies: [
+                "Media", "Faces", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
 
         // MARK: - Tests
         .target(name: "TestSupport", dependencies: ["NN"], path: "Tests/TestSupport"),
@@ -69,6 +80,6 @@ let package = Package(
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Media", "NN", "TestSupport"]),
         .testTarget(name: "DetectionTests", dependencies: ["Detection", "Media", "TestSupport"]),
         .testTarget(name: "ManipulationTests", dependencies: ["Manipulation", "Media"]),
-        .testTarget(name: "DeepfakeCLITests", dependencies: ["deepfake"], exclude: ["Snapshots"]),
+        .testTarget(name: "DeepfakeCLITests", dependencies: ["deepfake", "TestSupport"], exclude: ["Snapshots"]),
     ]
 )

@@ -12,7 +12,10 @@ struct Deepfake: ParsableCommand {
             Run 'deepfake help <command>' for the options of each command.
             """,
         version: Version.string,
-        subcommands: [ProbeCommand.self, FramesCommand.self, TrainCommand.self, GenerateCommand.self, EvaluateCommand.self]
+        subcommands: [
+            ProbeCommand.self, FramesCommand.self, FacesCommand.self, TrainCommand.self, GenerateCommand.self,
+            EvaluateCommand.self,
+        ]
     )
 }
 

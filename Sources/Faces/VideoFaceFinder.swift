@@ -1,0 +1,74 @@
+import Media
+
+/// The per-video pipeline: shot changes on every decoded frame, detection on every Nth sampled
+/// frame (and always on the first after a cut), and tracking that carries boxes in between.
+///
+/// Used by `deepfake faces` and by the benchmark, so both measure the same thing.
+public final class VideoFaceFinder {
+    /// Pipeline parameters.
+    public struct Settings: Sendable, Equatable {
+        /// Detect on every Nth sampled frame; the tracker interpolates the others.
+        public var detectEvery: Int
+        /// Shot-change threshold (see ``ShotChangeDetector``).
+        public var shotThreshold: Double
+        public var tracker: FaceTracker.Settings
+
+        public init(detectEvery: Int = 1, shotThreshold: Double = 0.2, tracker: FaceTracker.Settings = .init()) {
+            precondition(detectEvery >= 1, "detectEvery must be at least 1")
+            self.detectEvery = detectEvery
+            self.shotThreshold = shotThreshold
+            self.tracker = tracker
+        }
+    }
+
+    public let detector: FaceDetector
+    public let settings: Settings
+    private let tracker: FaceTracker
+    private var shots: ShotChangeDetector
+    private var cutSinceLastSample = false
+    private var samplesSinceDetection = Int.max
+    /// Frame indices at which a new shot starts.
+    public private(set) var shotChanges: [Int] = []
+    /// Sampled frames seen, and how many of them were scanned by the detector.
+    public private(set) var sampledFrames = 0
+    public private(set) var detectedFrames = 0
+
+    /// Number of tracks started so far.
+    public var trackCount: Int { tracker.trackCount }
+
+    public init(detector: FaceDetector, settings: Settings = .init()) {
+        self.detector = detector
+        self.settings = settings
+        tracker = FaceTracker(settings: settings.tracker)
+        shots = ShotChangeDetector(threshold: settings.shotThreshold)
+    }
+
+    /// Feeds a decoded frame. Pass every decoded frame in order (for shot changes); `sampled` marks
+    /// those whose faces are wanted.
+    /// - Returns: frames whose boxes are now final.
+    public func process(frameIndex: Int, time: Double, image: RGBImage, sampled: Bool) -> [FaceTracker.FinishedFrame] {
+        if shots.isCut(image) {
+            cutSinceLastSample = true
+            shotChanges.append(frameIndex)
+        }
+        guard sampled else { return [] }
+        sampledFrames += 1
+        let detectNow = cutSinceLastSample || samplesSinceDetection >= settings.detectEvery
+        var detections: [Detection]?
+        if detectNow {
+            detections = detector.detect(in: image)
+            detectedFrames += 1
+            samplesSinceDetection = 1
+        } else {
+            samplesSinceDetection += 1
+        }
+        let cut = cutSinceLastSample
+        cutSinceLastSample = false
+        return tracker.update(frameIndex: frameIndex, time: time, detections: detections, shotChange: cut)
+    }
+
+    /// Ends all tracks and returns the remaining frames.
+    public func finish() -> [FaceTracker.FinishedFrame] {
+        tracker.finish()
+    }
+}

@@ -1,0 +1,255 @@
+import ArgumentParser
+import Faces
+import Foundation
+import Media
+
+struct FacesCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "faces",
+        abstract: "Find, track and crop faces in videos, images or folders of images.",
+        discussion: """
+            Faces are found with OpenCV's trained cascades (Debian's opencv-data), evaluated in \
+            Swift exactly as OpenCV's detectMultiScale does (scale 1.1, 5 neighbours). In videos, \
+            detections are linked into tracks that never cross a shot change; boxes of frames \
+            between detections are interpolated. Each face is cut as a square by the crop \
+            convention (default: framed like UTKFace's chips; --margin 1.3 for FaceForensics++'s \
+            box margin), resized to --size pixels and written as PNG under OUT/crops/. OUT/faces.jsonl \
+            indexes every crop (schema: schemas/faces-1.schema.json).
+
+            Defaults: 32 frames evenly spaced per video, scanned at full resolution (--detect-side \
+            0), as OpenCV would. On consecutive frames (--every 1) the detector runs on every 2nd \
+            frame and the tracker interpolates the others (--detect-every 2): on the benchmark \
+            clips that is about 4-5x OpenCV's speed with over 90% box agreement both ways (make \
+            bench-faces). --detect-side 960 is faster still on 1080p video but misses many faces \
+            under about 70 pixels.
+            """)
+
+    @Argument(help: "Videos, images, or folders of images.")
+    var inputs: [String]
+
+    @Option(name: .shortAndLong, help: "Output folder for crops and faces.jsonl (created if missing).")
+    var out: String
+
+    @Option(help: "Side of the square crops in pixels.")
+    var size = 64
+
+    @Option(help: "Use FaceForensics++'s convention instead: the box centre and MARGIN times its side.")
+    var margin: Double?
+
+    @Option(help: "Take N frames evenly spaced over each video (default 32).")
+    var count: Int?
+
+    @Option(help: "Take every Nth frame of each video (1 for all).")
+    var every: Int?
+
+    @Option(help: "Take about F frames per second of each video.")
+    var fps: Double?
+
+    @Option(name: .customLong("min-face"), help: "Smallest face side in pixels of the frame.")
+    var minFace = 40
+
+    @Option(help: "Cascade name (e.g. haarcascade_frontalface_alt2, lbpcascade_frontalface_improved) or XML path.")
+    var cascade = CascadeLocator.defaultName
+
+    @Flag(help: "Also look for profile faces (both directions, with haarcascade_profileface).")
+    var profile = false
+
+    @Option(name: .customLong("detect-side"), help: "Detect on a copy whose longer side is at most PX pixels (0: full size).")
+    var detectSide = 0
+
+    @Option(name: .customLong("detect-every"), help: "Detect on every Nth sampled frame; track in between (default: 2 with --every 1, else 1).")
+    var detectEvery: Int?
+
+    /// Consecutive frames can be tracked between detections; sparse samples cannot.
+    var detectionInterval: Int { detectEvery ?? (every == 1 ? 2 : 1) }
+
+    func validate() throws {
+        if [count != nil, every != nil, fps != nil].filter({ $0 }).count > 1 {
+            throw ValidationError("Choose one of --count, --every and --fps.")
+        }
+        if let count, count < 1 { throw ValidationError("--count must be at least 1, got \(count).") }
+        if let every, every < 1 { throw ValidationError("--every must be at least 1, got \(every).") }
+        if let fps, !(fps > 0) { throw ValidationError("--fps must be positive, got \(fps).") }
+        if !(16...1024).contains(size) { throw ValidationError("--size must be between 16 and 1024, got \(size).") }
+        if let margin, !(margin > 0 && margin <= 4) { throw ValidationError("--margin must be in (0, 4], got \(margin).") }
+        if minFace < 1 { throw ValidationError("--min-face must be positive, got \(minFace).") }
+        if detectSide != 0 && detectSide < 64 { throw ValidationError("--detect-side must be 0 or at least 64, got \(detectSide).") }
+        if let detectEvery, detectEvery < 1 { throw ValidationError("--detect-every must be at least 1, got \(detectEvery).") }
+        for input in inputs where !FileManager.default.fileExists(atPath: input) {
+            throw ValidationError("Input '\(input)' does not exist. Check the path.")
+        }
+    }
+
+    var convention: CropConvention { margin.map { CropConvention.faceForensics(margin: $0) } ?? .default }
+
+    func run() throws {
+        let frontal = try Cascade.named(cascade)
+        let profileCascade = profile ? try Cascade.named(CascadeLocator.profileName) : nil
+        let detector = FaceDetector(
+            frontal: frontal, profile: profileCascade, settings: DetectionSettings(minSize: minFace),
+            detectSide: detectSide == 0 ? nil : detectSide)
+        try OutputFolder.prepare(out)
+        let writer = try FacesIndexWriter(folder: out, convention: convention, size: size)
+        var totals = FacesSummary()
+        do {
+            for source in try MediaInputs.expand(inputs) {
+                let summary: FacesSummary
+                switch source {
+                case .image(let path): summary = try processImage(path, detector: detector, writer: writer)
+                case .video(let path): summary = try processVideo(path, detector: detector, writer: writer)
+                }
+                Terminal.error("\(summary.line(for: source.path))")
+                totals.add(summary)
+            }
+            try writer.commit()
+        } catch {
+            writer.discard()
+            throw error
+        }
+        Terminal.error(totals.line(for: "total") + " -> \(writer.indexPath)")
+    }
+
+    private func processImage(_ path: String, detector: FaceDetector, writer: FacesIndexWriter) throws -> FacesSummary {
+        let image = try ImageFile.read(path)
+        let finder = VideoFaceFinder(detector: detector)
+        var done = finder.process(frameIndex: 0, time: 0, image: image, sampled: true)
+        done += finder.finish()
+        var summary = FacesSummary(framesRead: 1, framesSampled: 1)
+        for frame in done { summary.faces += try writer.write(frame, image: image, source: path) }
+        summary.tracks = finder.trackCount
+        return summary
+    }
+
+    private func processVideo(_ path: String, detector: FaceDetector, writer: FacesIndexWriter) throws -> FacesSummary {
+        let reader = try VideoReader(path: path)
+        var selector = try FrameSelector(reader: reader, count: count, every: every, fps: fps)
+        let finder = VideoFaceFinder(detector: detector, settings: .init(detectEvery: detectionInterval))
+        var summary = FacesSummary()
+        var images: [Int: RGBImage] = [:]
+        let progress = ProgressBar(URL(fileURLWithPath: path).lastPathComponent, total: selector.expected)
+        defer { progress.finish() }
+        func emit(_ frames: [FaceTracker.FinishedFrame]) throws {
+            for frame in frames {
+                if let image = images.removeValue(forKey: frame.frameIndex) {
+                    summary.faces += try writer.write(frame, image: image, source: path)
+                }
+            }
+        }
+        var last: (frame: DecodedFrame, sampled: Bool)?
+        try reader.forEachFrame(.all) { frame in
+            summary.framesRead += 1
+            let sampled = selector.take(index: frame.index, time: frame.time)
+            if sampled {
+                images[frame.index] = frame.image
+                summary.framesSampled += 1
+                progress.advance()
+            }
+            try emit(finder.process(frameIndex: frame.index, time: frame.time, image: frame.image, sampled: sampled))
+            last = (frame, sampled)
+        }
+        // A header can promise more frames than decode (no_face.mp4: 98 vs 97); the last evenly
+        // spaced index then never comes, so the last frame stands in for it.
+        if let last, !last.sampled, let expected = selector.expected, summary.framesSampled < expected, count != nil || (every == nil && fps == nil) {
+            images[last.frame.index] = last.frame.image
+            summary.framesSampled += 1
+            try emit(finder.process(frameIndex: last.frame.index, time: last.frame.time, image: last.frame.image, sampled: true))
+        }
+        try emit(finder.finish())
+        summary.tracks = finder.trackCount
+        summary.shotChanges = finder.shotChanges.count
+        return summary
+    }
+}
+
+/// Counts for the summary on standard error.
+struct FacesSummary {
+    var framesRead = 0, framesSampled = 0, faces = 0, tracks = 0, shotChanges = 0
+
+    mutating func add(_ other: FacesSummary) {
+        framesRead += other.framesRead
+        framesSampled += other.framesSampled
+        faces += other.faces
+        tracks += other.tracks
+        shotChanges += other.shotChanges
+    }
+
+    func line(for name: String) -> String {
+        "\(name): \(framesRead) frames read, \(framesSampled) sampled, \(faces) faces, \(tracks) tracks, \(shotChanges) shot changes"
+    }
+}
+
+/// Decides which decoded frames are sampled, as Media's `FrameSampling` would pick them, while
+/// every frame is decoded (the shot-change detector needs them all).
+struct FrameSelector {
+    private var indices: Set<Int>?
+    private let every: Int?
+    private let interval: Double?
+    private var nextTime = 0.0
+    let expected: Int?
+
+    init(reader: VideoReader, count: Int?, every: Int?, fps: Double?) throws {
+        self.every = every
+        interval = fps.map { 1 / $0 }
+        if every == nil && fps == nil {
+            let wanted = count ?? 32
+            let total = try reader.info.frameCount ?? reader.countFrames()
+            if total <= wanted {
+                indices = Set(0..<total)
+            } else {
+                // NumPy's linspace(0, N - 1, count, dtype=int), as FrameSampling.evenly.
+                indices = Set((0..<wanted).map { $0 * (total - 1) / max(wanted - 1, 1) })
+            }
+            expected = indices?.count
+        } else if let every {
+            expected = reader.info.frameCount.map { ($0 + every - 1) / every }
+        } else {
+            expected = nil
+        }
+    }
+
+    mutating func take(index: Int, time: Double) -> Bool {
+        if let indices { return indices.contains(index) }
+        if let every { return index % every == 0 }
+        if let interval {
+            guard time + 1e-6 >= nextTime else { return false }
+            while nextTime <= time + 1e-6 { nextTime += interval }
+            return true
+        }
+        return true
+    }
+}
+
+/// Expands the command's inputs into images and videos.
+enum MediaInputs {
+    enum Source {
+        case image(String), video(String)
+        var path: String {
+            switch self {
+            case .image(let p), .video(let p): return p
+            }
+        }
+    }
+
+    static let imageExtensions: Set<String> = ["jpg", "jpeg", "png", "bmp", "webp", "tif", "tiff", "ppm", "pgm"]
+
+    static func expand(_ inputs: [String]) throws -> [Source] {
+        var out: [Source] = []
+        for input in inputs {
+            var isDirectory: ObjCBool = false
+            _ = FileManager.default.fileExists(atPath: input, isDirectory: &isDirectory)
+            if isDirectory.boolValue {
+                let names = (try? FileManager.default.contentsOfDirectory(atPath: input)) ?? []
+                let images = names.filter { imageExtensions.contains(($0 as NSString).pathExtension.lowercased()) }.sorted()
+                if images.isEmpty {
+                    throw CleanError("Folder '\(input)' contains no images (\(imageExtensions.sorted().joined(separator: ", "))). Pass videos as files.")
+                }
+                out += images.map { .image((input as NSString).appendingPathComponent($0)) }
+            } else if imageExtensions.contains((input as NSString).pathExtension.lowercased()) {
+                out.append(.image(input))
+            } else {
+                out.append(.video(input))
+            }
+        }
+        return out
+    }
+}
