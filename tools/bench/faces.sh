@@ -12,7 +12,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 DATA=${1:-${DATA:-../shared/data}}
-PEER_PY=${PEER_PY:-.venv-peers/bin/python}
+PEER_PY=${PEER_PY:-${PEER_VENV:-.venv-peers}/bin/python}
 DIR=${FACES_BENCH_DIR:-/tmp/faces-bench}
 ROUNDS=${ROUNDS:-3}
 DETECT_EVERY=${DETECT_EVERY:-3}
