@@ -48,14 +48,15 @@ let package = Package(
         .target(name: "GAN", dependencies: ["NN"], exclude: ["README.md"],
                 swiftSettings: fastMath + [.unsafeFlags(["-O"], .when(configuration: .debug))]),
         .target(name: "Datasets", dependencies: ["Media", "Faces", "NN"], exclude: ["README.md"]),
-        .target(name: "Manipulation", dependencies: ["Media", "Faces", "Datasets", "GAN"], exclude: ["README.md"]),
+        .target(name: "Manipulation", dependencies: ["Media", "Faces", "Datasets", "GAN", "NN"], exclude: ["README.md"],
+                swiftSettings: fastMath + [.unsafeFlags(["-O"], .when(configuration: .debug))]),
         .target(name: "Detection", dependencies: ["Media", "Faces", "Datasets", "NN", "GAN"], exclude: ["README.md"]),
 
         // MARK: - Executables
         .executableTarget(
             name: "deepfake",
             dependencies: [
-                "Media", "NN", "Faces", "Datasets", "GAN",
+                "Media", "NN", "Faces", "Datasets", "GAN", "Manipulation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -79,7 +80,7 @@ let package = Package(
         .testTarget(name: "FacesTests", dependencies: ["Faces", "Media"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Media", "NN", "TestSupport"]),
         .testTarget(name: "DetectionTests", dependencies: ["Detection", "Media", "Faces", "GAN", "NN", "TestSupport"]),
-        .testTarget(name: "ManipulationTests", dependencies: ["Manipulation", "Media"]),
+        .testTarget(name: "ManipulationTests", dependencies: ["Manipulation", "Media", "Faces", "GAN", "NN", "Datasets", "TestSupport"]),
         .testTarget(name: "DeepfakeCLITests", dependencies: ["deepfake", "TestSupport"], exclude: ["Snapshots"]),
     ]
 )

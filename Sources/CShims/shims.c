@@ -203,3 +203,63 @@ void cshims_ffmpeg_clear_last_error(void) {
     last_error[0] = 0;
     pthread_mutex_unlock(&log_lock);
 }
+
+/* Temporary files removed when the process is interrupted (SIGINT, SIGTERM, SIGHUP): a fixed
+ * table, since a signal handler may only call async-signal-safe functions (unlink, raise). */
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+
+#define CSHIMS_TEMP_SLOTS 256
+#define CSHIMS_TEMP_PATH 4096
+static char temp_paths[CSHIMS_TEMP_SLOTS][CSHIMS_TEMP_PATH];
+static volatile sig_atomic_t temp_used[CSHIMS_TEMP_SLOTS];
+static pthread_mutex_t temp_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void remove_temporaries(int sig) {
+    for (int i = 0; i < CSHIMS_TEMP_SLOTS; i++) {
+        if (temp_used[i]) unlink(temp_paths[i]);
+    }
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+static pthread_once_t handlers_once = PTHREAD_ONCE_INIT;
+static void install_handlers(void) {
+    int signals[] = {SIGINT, SIGTERM, SIGHUP};
+    for (int i = 0; i < 3; i++) {
+        struct sigaction action;
+        memset(&action, 0, sizeof action);
+        action.sa_handler = remove_temporaries;
+        sigemptyset(&action.sa_mask);
+        struct sigaction previous;
+        /* Leave an ignored signal ignored (nohup). */
+        if (sigaction(signals[i], NULL, &previous) == 0 && previous.sa_handler == SIG_IGN) continue;
+        sigaction(signals[i], &action, NULL);
+    }
+}
+
+void cshims_register_temporary(const char *path) {
+    if (strlen(path) >= CSHIMS_TEMP_PATH) return;
+    pthread_once(&handlers_once, install_handlers);
+    pthread_mutex_lock(&temp_lock);
+    for (int i = 0; i < CSHIMS_TEMP_SLOTS; i++) {
+        if (!temp_used[i]) {
+            strcpy(temp_paths[i], path);
+            temp_used[i] = 1;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&temp_lock);
+}
+
+void cshims_unregister_temporary(const char *path) {
+    pthread_mutex_lock(&temp_lock);
+    for (int i = 0; i < CSHIMS_TEMP_SLOTS; i++) {
+        if (temp_used[i] && strcmp(temp_paths[i], path) == 0) {
+            temp_used[i] = 0;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&temp_lock);
+}

@@ -91,4 +91,19 @@ public enum GeneratorFile {
         }
         return (generator, file.metadata)
     }
+
+    /// D from a file holding both networks (a training checkpoint or a `models/` GAN file), or nil
+    /// for a generator-only file.
+    /// - Throws: `TrainingError` `.corruptCheckpoint` when the file is unreadable or D's tensors are damaged.
+    public static func readDiscriminator(_ url: URL) throws(TrainingError) -> Discriminator? {
+        let file = try TrainingCheckpoint.openFile(url)
+        guard [TrainingCheckpoint.schema, networksSchema].contains(file.metadata["schema"] ?? "") else { return nil }
+        let discriminator = Discriminator(try GANArchitecture(metadata: file.metadata, path: url.path))
+        do {
+            try discriminator.loadState(from: file, prefix: "discriminator")
+        } catch {
+            throw TrainingError(code: .corruptCheckpoint, path: url.path, message: error.message)
+        }
+        return discriminator
+    }
 }

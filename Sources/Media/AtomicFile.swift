@@ -1,3 +1,4 @@
+import CShims
 import Foundation
 
 /// A temporary path beside a destination, renamed over it only when the write completed.
@@ -19,10 +20,13 @@ public struct AtomicFile: Sendable {
         let token = String(UInt64.random(in: 0...UInt64.max), radix: 36)
         let name = ".\(url.deletingPathExtension().lastPathComponent).partial-\(token)"
         temporary = folder + "/" + name + (ext.isEmpty ? "" : "." + ext)
+        // Removed by a signal handler if the process is interrupted before commit or discard.
+        cshims_register_temporary(temporary)
     }
 
     /// Moves the temporary file over the destination.
     public func commit() throws(MediaError) {
+        defer { cshims_unregister_temporary(temporary) }
         if rename(temporary, destination) != 0 {
             let code = errno
             discard()
@@ -36,5 +40,6 @@ public struct AtomicFile: Sendable {
     /// Removes the temporary file, if any.
     public func discard() {
         unlink(temporary)
+        cshims_unregister_temporary(temporary)
     }
 }

@@ -57,7 +57,14 @@ void cshims_ffmpeg_last_error(char *buffer, size_t size);
 /// Clears the captured line.
 void cshims_ffmpeg_clear_last_error(void);
 
+/// Registers a temporary file to remove if the process is interrupted (SIGINT, SIGTERM, SIGHUP);
+/// the first call installs the handlers, which then re-raise the signal.
+void cshims_register_temporary(const char *path);
+/// Forgets a registered temporary (after it was renamed or removed).
+void cshims_unregister_temporary(const char *path);
+
 #ifdef __cplusplus
 }
 #endif
 #endif
+
