@@ -36,8 +36,10 @@ let package = Package(
         .target(name: "CShims", dependencies: ["CFFmpeg", "CPNG"]),
 
         // MARK: - Library modules
-        .target(name: "Media", dependencies: ["CFFmpeg", "CPNG", "CShims"], exclude: ["README.md"]),
-        .target(name: "NN", dependencies: ["CBLAS"], exclude: ["README.md"], swiftSettings: fastMath),
+        .target(name: "Media", dependencies: ["CFFmpeg", "CPNG", "CShims"], exclude: ["README.md"],
+                swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]),
+        .target(name: "NN", dependencies: ["CBLAS"], exclude: ["README.md"],
+                swiftSettings: fastMath + [.unsafeFlags(["-O"], .when(configuration: .debug))]),
         .target(
             name: "Faces", dependencies: ["Media"], exclude: ["README.md"],
             // The cascade scan is optimised in debug builds too, so the tests on real videos stay

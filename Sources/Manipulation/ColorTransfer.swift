@@ -12,54 +12,79 @@ public enum ColorTransfer {
     ///   - mask: where to measure (weights); nil measures everywhere.
     public static func match(_ source: RGBImage, to target: RGBImage, mask: FaceMask? = nil) -> RGBImage {
         precondition(source.width == target.width && source.height == target.height, "ColorTransfer: sizes differ")
-        let s = toYCbCr(source), t = toYCbCr(target)
+        var out = toYCbCr(source)
+        let t = toYCbCr(target)
         let weights = mask?.weights ?? [Float](repeating: 1, count: source.width * source.height)
-        var out = s
+        var gains: [Float] = [], offsets: [Float] = []
         for channel in 0..<3 {
-            let (ms, ss) = stats(s, channel, weights)
+            let (ms, ss) = stats(out, channel, weights)
             let (mt, st) = stats(t, channel, weights)
             // Chroma spread is often tiny on a face; cap the gain so noise is not blown up.
             let gain = ss > 1e-3 ? min(st / ss, 3) : 1
-            for i in stride(from: channel, to: out.count, by: 3) {
-                out[i] = (s[i] - ms) * gain + mt
+            gains.append(gain)
+            offsets.append(mt - ms * gain)
+        }
+        out.withUnsafeMutableBufferPointer { o in
+            var i = 0
+            while i < o.count {
+                o[i] = o[i] * gains[0] + offsets[0]
+                o[i + 1] = o[i + 1] * gains[1] + offsets[1]
+                o[i + 2] = o[i + 2] * gains[2] + offsets[2]
+                i += 3
             }
         }
         return fromYCbCr(out, width: source.width, height: source.height)
     }
 
+    /// Weighted mean and standard deviation of one interleaved channel.
     static func stats(_ values: [Float], _ channel: Int, _ weights: [Float]) -> (mean: Float, std: Float) {
-        var sum: Double = 0, total: Double = 0
-        for (i, w) in weights.enumerated() where w > 0 {
-            sum += Double(w) * Double(values[i * 3 + channel])
-            total += Double(w)
+        var sum = 0.0, squares = 0.0, total = 0.0
+        values.withUnsafeBufferPointer { v in
+            weights.withUnsafeBufferPointer { w in
+                for i in 0..<w.count where w[i] > 0 {
+                    let weight = Double(w[i]), x = Double(v[i * 3 + channel])
+                    sum += weight * x
+                    squares += weight * x * x
+                    total += weight
+                }
+            }
         }
         guard total > 0 else { return (0, 0) }
         let mean = sum / total
-        var variance: Double = 0
-        for (i, w) in weights.enumerated() where w > 0 {
-            let d = Double(values[i * 3 + channel]) - mean
-            variance += Double(w) * d * d
-        }
-        return (Float(mean), Float((variance / total).squareRoot()))
+        return (Float(mean), Float(max(squares / total - mean * mean, 0).squareRoot()))
     }
 
     static func toYCbCr(_ image: RGBImage) -> [Float] {
         var out = [Float](repeating: 0, count: image.pixels.count)
-        for i in stride(from: 0, to: out.count, by: 3) {
-            let r = Float(image.pixels[i]), g = Float(image.pixels[i + 1]), b = Float(image.pixels[i + 2])
-            out[i] = 0.299 * r + 0.587 * g + 0.114 * b
-            out[i + 1] = 128 - 0.168736 * r - 0.331264 * g + 0.5 * b
-            out[i + 2] = 128 + 0.5 * r - 0.418688 * g - 0.081312 * b
+        image.pixels.withUnsafeBufferPointer { p in
+            out.withUnsafeMutableBufferPointer { o in
+                var i = 0
+                while i < o.count {
+                    let r = Float(p[i]), g = Float(p[i + 1]), b = Float(p[i + 2])
+                    o[i] = 0.299 * r + 0.587 * g + 0.114 * b
+                    o[i + 1] = 128 - 0.168736 * r - 0.331264 * g + 0.5 * b
+                    o[i + 2] = 128 + 0.5 * r - 0.418688 * g - 0.081312 * b
+                    i += 3
+                }
+            }
         }
         return out
     }
 
     static func fromYCbCr(_ values: [Float], width: Int, height: Int) -> RGBImage {
         var pixels = [UInt8](repeating: 0, count: values.count)
-        for i in stride(from: 0, to: values.count, by: 3) {
-            let y = values[i], cb = values[i + 1] - 128, cr = values[i + 2] - 128
-            let rgb = [y + 1.402 * cr, y - 0.344136 * cb - 0.714136 * cr, y + 1.772 * cb]
-            for c in 0..<3 { pixels[i + c] = UInt8(min(max(rgb[c].rounded(), 0), 255)) }
+        @inline(__always) func byte(_ v: Float) -> UInt8 { UInt8(min(max(v.rounded(), 0), 255)) }
+        values.withUnsafeBufferPointer { v in
+            pixels.withUnsafeMutableBufferPointer { p in
+                var i = 0
+                while i < v.count {
+                    let y = v[i], cb = v[i + 1] - 128, cr = v[i + 2] - 128
+                    p[i] = byte(y + 1.402 * cr)
+                    p[i + 1] = byte(y - 0.344136 * cb - 0.714136 * cr)
+                    p[i + 2] = byte(y + 1.772 * cb)
+                    i += 3
+                }
+            }
         }
         return RGBImage(width: width, height: height, pixels: pixels)
     }

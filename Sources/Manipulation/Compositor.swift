@@ -15,6 +15,8 @@ public struct Compositor: Sendable {
     public var blending: Blending
     public var matchColor: Bool
     public var feather: Double
+    /// Masks by size: a face box keeps about the same size from frame to frame.
+    private let masks = MaskCache()
 
     public init(blending: Blending = .feather, matchColor: Bool = true, feather: Double = 0.2) {
         self.blending = blending
@@ -35,27 +37,33 @@ public struct Compositor: Sendable {
     public func paste(_ face: RGBImage, into frame: inout RGBImage, x: Double, y: Double, width: Double, height: Double) -> Paste {
         let bx = Int(x.rounded()), by = Int(y.rounded())
         let bw = max(2, Int(width.rounded())), bh = max(2, Int(height.rounded()))
-        let mask = FaceMask(width: bw, height: bh, feather: feather)
+        let mask = masks.mask(width: bw, height: bh, feather: feather)
         let original = frame.cropped(x: bx, y: by, width: bw, height: bh)
         var generated = face.resized(width: bw, height: bh)
         if matchColor { generated = ColorTransfer.match(generated, to: original, mask: mask) }
-        var blended: [Float]
+        let blended: [Float]
         switch blending {
         case .feather: blended = generated.pixels.map(Float.init)
         case .poisson: blended = Self.poisson(source: generated, target: original, mask: mask)
         }
-        for row in 0..<bh {
-            let fy = by + row
-            guard fy >= 0 && fy < frame.height else { continue }
-            for col in 0..<bw {
-                let fx = bx + col
-                guard fx >= 0 && fx < frame.width else { continue }
-                let w = mask[col, row]
-                guard w > 0 else { continue }
-                let f = (fy * frame.width + fx) * 3, s = (row * bw + col) * 3
-                for c in 0..<3 {
-                    let v = w * blended[s + c] + (1 - w) * Float(frame.pixels[f + c])
-                    frame.pixels[f + c] = UInt8(min(max(v.rounded(), 0), 255))
+        let (fw, fh) = (frame.width, frame.height)
+        mask.weights.withUnsafeBufferPointer { weights in
+            blended.withUnsafeBufferPointer { source in
+                frame.pixels.withUnsafeMutableBufferPointer { pixels in
+                    for row in 0..<bh {
+                        let fy = by + row
+                        guard fy >= 0 && fy < fh else { continue }
+                        for col in 0..<bw {
+                            let fx = bx + col
+                            let w = weights[row * bw + col]
+                            guard fx >= 0 && fx < fw && w > 0 else { continue }
+                            let f = (fy * fw + fx) * 3, s = (row * bw + col) * 3
+                            for c in 0..<3 {
+                                let v = w * source[s + c] + (1 - w) * Float(pixels[f + c])
+                                pixels[f + c] = UInt8(min(max(v.rounded(), 0), 255))
+                            }
+                        }
+                    }
                 }
             }
         }
@@ -84,5 +92,20 @@ public struct Compositor: Sendable {
             }
         }
         return f
+    }
+}
+
+/// The last few masks made, by size and feather.
+final class MaskCache: @unchecked Sendable {
+    private var entries: [(width: Int, height: Int, feather: Double, mask: FaceMask)] = []
+
+    func mask(width: Int, height: Int, feather: Double) -> FaceMask {
+        if let hit = entries.first(where: { $0.width == width && $0.height == height && $0.feather == feather }) {
+            return hit.mask
+        }
+        let mask = FaceMask(width: width, height: height, feather: feather)
+        entries.append((width, height, feather, mask))
+        if entries.count > 16 { entries.removeFirst() }
+        return mask
     }
 }
