@@ -237,6 +237,11 @@ static void install_handlers(void) {
         if (sigaction(signals[i], NULL, &previous) == 0 && previous.sa_handler == SIG_IGN) continue;
         sigaction(signals[i], &action, NULL);
     }
+    /* A parent may have blocked them (an inherited mask); the handlers are useless then. */
+    sigset_t set;
+    sigemptyset(&set);
+    for (int i = 0; i < 3; i++) sigaddset(&set, signals[i]);
+    pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 }
 
 void cshims_register_temporary(const char *path) {

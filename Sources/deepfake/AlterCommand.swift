@@ -18,11 +18,11 @@ struct AlterCommand: ParsableCommand {
             under the mask) and blended through a feathered ellipse (--blend poisson for \
             gradient-domain blending). Pixels outside the masks are untouched before encoding.
 
-            Modes:
-              replace  a new identity per track, from one seeded latent: stable across frames.
-              invert   the original face re-synthesised: each frame's latent is optimised so that \
-            G(z) matches the crop in pixels and in D's first-block features (GAN inversion), \
-            warm-started from the track's previous frame. Slower; keeps the original's look.
+            --mode replace gives each track a new identity, from one seeded latent, stable across \
+            frames. --mode invert re-synthesises the original face: each frame's latent is \
+            optimised so that G(z) matches the crop in pixels and in D's first-block features (GAN \
+            inversion), warm-started from the track's previous frame. It is slower and keeps the \
+            original's look.
 
             Video output: H.264 MP4 at CRF 18 (--crf), preset veryfast, yuv420p, the source's frame \
             rate, frame count and frame times, the source's audio stream copied unchanged (audio from \
