@@ -12,7 +12,7 @@ PEER_VENV ?= .venv-peers
 PEER_PY := $(PEER_VENV)/bin/python
 DATA ?= ../shared/data
 
-.PHONY: deps build release test demo bench bench-media bench-nn bench-faces bench-gan peers golden fixtures clean
+.PHONY: deps build release test demo bench bench-media bench-nn bench-faces bench-gan bench-alter peers golden fixtures clean
 
 deps:
 	@missing=$$(for p in $(APT_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
@@ -46,7 +46,7 @@ golden: peers
 fixtures: deps
 	tools/make_fixture_videos.sh
 
-bench: deps peers bench-media bench-nn bench-faces bench-gan
+bench: deps peers bench-media bench-nn bench-faces bench-gan bench-alter
 
 bench-media:
 	tools/bench/media.sh
@@ -56,6 +56,9 @@ bench-nn:
 
 bench-faces:
 	tools/bench/faces.sh
+
+bench-alter:
+	tools/bench/alter.sh
 
 # GAN training throughput and a short-schedule quality run, both against PyTorch (resumable).
 bench-gan: peers
