@@ -104,6 +104,9 @@ public final class FaceTracker {
     /// Number of tracks started so far.
     public var trackCount: Int { nextID }
 
+    /// The smoothed boxes of the tracks still open (where to look for their faces next).
+    public var openBoxes: [FaceBox] { tracks.filter(\.open).map(\.smoothed) }
+
     public init(settings: Settings = .init()) {
         self.settings = settings
     }

@@ -1,7 +1,10 @@
 import Media
 
 /// The per-video pipeline: shot changes on every decoded frame, detection on every Nth sampled
-/// frame (and always on the first after a cut), and tracking that carries boxes in between.
+/// frame (and always on the first after a cut), and tracking that carries boxes in between. With
+/// `confirmBetween`, the frames between full scans are scanned near the open tracks' boxes only
+/// (``FaceDetector/detect(in:near:margin:sizeRange:)``), so tracked faces are detected on every
+/// frame for a fraction of a full scan's cost.
 ///
 /// Used by `deepfake faces` and by the benchmark, so both measure the same thing.
 public final class VideoFaceFinder {
@@ -12,10 +15,14 @@ public final class VideoFaceFinder {
         /// Shot-change threshold (see ``ShotChangeDetector``).
         public var shotThreshold: Double
         public var tracker: FaceTracker.Settings
+        /// Between full scans, scan near the open tracks (when there are any).
+        public var confirmBetween: Bool
 
-        public init(detectEvery: Int = 1, shotThreshold: Double = 0.2, tracker: FaceTracker.Settings = .init()) {
+        public init(detectEvery: Int = 1, shotThreshold: Double = 0.2, tracker: FaceTracker.Settings = .init(),
+                    confirmBetween: Bool = false) {
             precondition(detectEvery >= 1, "detectEvery must be at least 1")
             self.detectEvery = detectEvery
+            self.confirmBetween = confirmBetween
             self.shotThreshold = shotThreshold
             self.tracker = tracker
         }
@@ -32,6 +39,8 @@ public final class VideoFaceFinder {
     /// Sampled frames seen, and how many of them were scanned by the detector.
     public private(set) var sampledFrames = 0
     public private(set) var detectedFrames = 0
+    /// Sampled frames scanned only near the open tracks.
+    public private(set) var confirmedFrames = 0
 
     /// Number of tracks started so far.
     public var trackCount: Int { tracker.trackCount }
@@ -61,6 +70,11 @@ public final class VideoFaceFinder {
             samplesSinceDetection = 1
         } else {
             samplesSinceDetection += 1
+            let open = tracker.openBoxes
+            if settings.confirmBetween && !open.isEmpty {
+                detections = detector.detect(in: GrayImage(image), near: open)
+                confirmedFrames += 1
+            }
         }
         let cut = cutSinceLastSample
         cutSinceLastSample = false
