@@ -14,16 +14,19 @@ public struct ScoreSettings: Sendable, Equatable {
     /// Detect on every Nth sampled frame and track in between; nil: 2 when consecutive frames
     /// are sampled, else 1 (as `deepfake faces`).
     public var detectEvery: Int?
+    /// Detect on a copy whose longer side is at most this many pixels (nil: full resolution).
+    public var detectSide: Int?
     /// Faces scored per forward pass of the detector.
     public var batchSize: Int
 
     public init(sampling: ScoreSampling = .standard, threshold: Double? = nil, minFace: Int = 40,
-                detectEvery: Int? = nil, batchSize: Int = 32) {
+                detectEvery: Int? = nil, detectSide: Int? = nil, batchSize: Int = 32) {
         precondition(batchSize >= 1 && minFace >= 1)
         self.sampling = sampling
         self.threshold = threshold
         self.minFace = minFace
         self.detectEvery = detectEvery
+        self.detectSide = detectSide
         self.batchSize = batchSize
     }
 
@@ -66,7 +69,7 @@ public final class VideoScorer {
     /// - Parameters:
     ///   - modelPath, modelSHA256: how the report names the model file.
     ///   - detector: the face detector; nil loads OpenCV's `haarcascade_frontalface_default`
-    ///     with `settings.minFace` (scale 1.1, 5 neighbours, full resolution).
+    ///     with `settings.minFace` and `settings.detectSide` (scale 1.1, 5 neighbours).
     public init(model: DetectorModel, modelPath: String, modelSHA256: String, detector: FaceDetector? = nil,
                 cascadeName: String = CascadeLocator.defaultName, settings: ScoreSettings = .init(),
                 toolVersion: String) throws(FacesError) {
@@ -77,7 +80,9 @@ public final class VideoScorer {
         if let detector {
             self.detector = detector
         } else {
-            self.detector = FaceDetector(frontal: try Cascade.named(cascadeName), settings: DetectionSettings(minSize: settings.minFace))
+            self.detector = FaceDetector(
+                frontal: try Cascade.named(cascadeName), settings: DetectionSettings(minSize: settings.minFace),
+                detectSide: settings.detectSide)
         }
         let threshold = settings.threshold ?? model.threshold
         aggregation = Aggregation(threshold: threshold, band: model.uncertainBand)

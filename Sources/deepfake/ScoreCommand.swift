@@ -11,8 +11,10 @@ struct ScoreCommand: ParsableCommand {
         discussion: """
             Each input is sampled (32 frames evenly spaced by default), faces are found and \
             tracked as 'deepfake faces' does (OpenCV's frontal cascade, scale 1.1, 5 neighbours, \
-            full resolution; shot changes end tracks), cut by the model's crop convention at its \
-            image size, and scored by the detector.
+            40-pixel faces, full resolution; shot changes, seen on every decoded frame, end \
+            tracks; on consecutive frames, --all or --every 1, the cascade runs on every 2nd \
+            frame and the tracker fills in between), cut by the model's crop convention at its \
+            image size, and scored by the detector in batches.
 
             Aggregation: a face's score is the detector's calibrated probability of fake. A \
             frame scores the maximum over its faces. A track scores the 10%-trimmed mean of its \
@@ -76,6 +78,12 @@ struct ScoreCommand: ParsableCommand {
     @Option(name: .customLong("min-face"), help: "Smallest face side in pixels of the frame.")
     var minFace = 40
 
+    @Option(name: .customLong("detect-every"), help: "Detect on every Nth sampled frame; track in between (default: 2 with --all or --every 1, else 1).")
+    var detectEvery: Int?
+
+    @Option(name: .customLong("detect-side"), help: "Detect on a copy whose longer side is at most PX pixels (0: full size).")
+    var detectSide = 0
+
     func validate() throws {
         if [count != nil, every != nil, fps != nil, all].filter({ $0 }).count > 1 {
             throw ValidationError("Choose one of --count, --every, --fps and --all.")
@@ -87,6 +95,8 @@ struct ScoreCommand: ParsableCommand {
             throw ValidationError("--threshold is a probability of fake, between 0 and 1; got \(threshold).")
         }
         if minFace < 1 { throw ValidationError("--min-face must be positive, got \(minFace).") }
+        if let detectEvery, detectEvery < 1 { throw ValidationError("--detect-every must be at least 1, got \(detectEvery).") }
+        if detectSide != 0 && detectSide < 64 { throw ValidationError("--detect-side must be 0 or at least 64, got \(detectSide).") }
     }
 
     var sampling: ScoreSampling {
@@ -103,7 +113,9 @@ struct ScoreCommand: ParsableCommand {
         let modelHash = try SHA256.hash(file: modelPath)
         let scorer = try VideoScorer(
             model: detector, modelPath: modelPath, modelSHA256: modelHash,
-            settings: ScoreSettings(sampling: sampling, threshold: threshold, minFace: minFace),
+            settings: ScoreSettings(
+                sampling: sampling, threshold: threshold, minFace: minFace, detectEvery: detectEvery,
+                detectSide: detectSide == 0 ? nil : detectSide),
             toolVersion: Version.string)
 
         var results: [ScoredInput] = []
