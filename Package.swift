@@ -80,6 +80,8 @@ let package = Package(
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Media", "NN", "TestSupport"]),
         .testTarget(name: "DetectionTests", dependencies: ["Detection", "Media", "Faces", "GAN", "NN", "TestSupport"]),
         .testTarget(name: "ManipulationTests", dependencies: ["Manipulation", "Media"]),
-        .testTarget(name: "DeepfakeCLITests", dependencies: ["deepfake", "TestSupport"], exclude: ["Snapshots"]),
+        .testTarget(
+            name: "DeepfakeCLITests", dependencies: ["deepfake", "TestSupport", "Detection", "GAN", "NN", "Media"],
+            exclude: ["Snapshots"]),
     ]
 )
