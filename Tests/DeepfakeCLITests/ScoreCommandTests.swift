@@ -88,6 +88,22 @@ struct ScoreCommandTests {
         #expect(!html.contains("src=\"http") && !html.contains("href=") && !html.contains("url("))
     }
 
+    /// The whole report of a committed fixture clip, with the timings and the scratch model path
+    /// blanked (everything else, hashes included, is deterministic).
+    @Test func reportOfAFixtureClipMatchesItsSnapshot() throws {
+        let out = try CLI.scratch()
+        let model = try Self.detector(in: out)
+        let result = try CLI.run(["score", "fixtures/video/h264_aac.mp4", "--model", model, "--count", "4", "--report", "-"])
+        #expect(result.status == 0, "\(result.stderr)")
+        var report = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        var modelFacts = try #require(report["model"] as? [String: Any])
+        modelFacts["path"] = "MODEL"
+        report["model"] = modelFacts
+        report["timings"] = (report["timings"] as? [String: Any])?.mapValues { _ in 0 }
+        let text = try JSONSerialization.data(withJSONObject: report, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+        try expectSnapshot(String(decoding: text, as: UTF8.self) + "\n", named: "report-h264_aac")
+    }
+
     @Test func jsonlWritesOneCompactLinePerInput() throws {
         let out = try CLI.scratch()
         let model = try Self.detector(in: out)
