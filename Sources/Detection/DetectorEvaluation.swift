@@ -301,6 +301,12 @@ public final class DetectorEvaluator {
             }
         }
         var notes = warnings
+        for (name, items) in [("frame", frameItems), ("video", videoItems)] where !items.isEmpty {
+            let fakes = items.filter { $0.label == 1 }.count, reals = items.count - fakes
+            if min(fakes, reals) < 10 {
+                notes.append("\(name) level: only \(reals) real and \(fakes) fake items; its AUC interval says little")
+            }
+        }
         if !scorer.model.isCalibrated {
             notes.insert("model is an uncalibrated GAN discriminator: log loss and accuracy at 0.5 mean little; AUC, EER and AP still rank", at: 0)
         }

@@ -115,7 +115,7 @@ struct EvaluateDetectorCommand: ParsableCommand {
         lines.append("")
         lines.append("per source (frame level)")
         for s in e.sources {
-            lines.append("  \(s.label) \(s.path): \(s.items) items, \(s.videos) videos, mean score \(f(s.meanScore)), \(s.flagged) at or above the threshold, accuracy \(f(s.accuracy)), \(s.unscorable) unscorable")
+            lines.append("  \(s.label) \(s.path): \(s.items) item\(s.items == 1 ? "" : "s"), \(s.videos) video\(s.videos == 1 ? "" : "s"), mean score \(f(s.meanScore)), \(s.flagged) at or above the threshold, accuracy \(f(s.accuracy)), \(s.unscorable) unscorable")
         }
         lines.append("")
         lines.append("unscorable: \(e.unscorableCount)")
