@@ -4,7 +4,8 @@ import Foundation
 import Media
 
 /// `deepfake evaluate detector`: a detector's metrics on labelled real and fake inputs
-/// (`schema: "deepfake-detector-evaluation/1"`).
+/// (`schema: "deepfake-detector-evaluation/1"`, JSON Schema in
+/// `schemas/deepfake-detector-evaluation-1.schema.json`).
 ///
 /// Inputs are videos, images, or folders of them (not recursive). What counts as one item:
 /// - **Frame level**: each sampled video frame with at least one face scores the maximum over its

@@ -162,6 +162,8 @@ struct ScoreCommandTests {
         let json = try CLI.run(["evaluate", "detector", "--real", real.path, "--fake", fake.path, CLI.fixture("empty.mp4"),
                                 "--model", model, "--json", "--roc", roc, "--report", report, "--resamples", "100"])
         #expect(json.status == 0, "\(json.stderr)")
+        let evaluationSchema = CLI.root.appendingPathComponent("schemas/deepfake-detector-evaluation-1.schema.json")
+        #expect(try JSONSchemaValidator(schemaFile: evaluationSchema).validate(Data(json.stdout.utf8)) == [])
         let e = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
         let frames = try #require(e["frameLevel"] as? [String: Any])
         #expect(frames["items"] as? Int == 10)

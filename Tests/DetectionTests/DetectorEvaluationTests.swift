@@ -2,11 +2,14 @@ import Datasets
 import Foundation
 import Media
 import NN
+import TestSupport
 import Testing
 
 @testable import Detection
 
 @Suite struct DetectorEvaluationTests {
+    static let schema = ScoringFixtures.root.appendingPathComponent("schemas/deepfake-detector-evaluation-1.schema.json")
+
     /// Folders of 32×32 chips: smooth colour fields as "real", seeded noise as "fake".
     static func chipFolders(_ name: String) throws -> (real: String, fake: String) {
         let base = ScoringFixtures.scratch(name)
@@ -64,6 +67,7 @@ import Testing
         #expect(result.sources[0].flagged == scores.prefix(6).filter { $0 >= 0.5 }.count)
         let json = try JSONSerialization.jsonObject(with: result.json()) as? [String: Any]
         #expect(json?["schema"] as? String == "deepfake-detector-evaluation/1")
+        #expect(try JSONSchemaValidator(schemaFile: Self.schema).validate(result.json()) == [])
     }
 
     @Test func truthFileLabelsFramesAndUnmatchedAlteredFramesAreListed() throws {
@@ -105,6 +109,7 @@ import Testing
         #expect(result.unscorableCount == 1)
         #expect(result.unscorable.first?.reason == "1 altered frames have no detected face overlapping a truth box (frames \(unmatched))")
         #expect(result.warnings.allSatisfy { !$0.contains("has no truth file") })
+        #expect(try JSONSchemaValidator(schemaFile: Self.schema).validate(result.json()) == [])
     }
 
     @Test func rocPlotIsAStandaloneSVG() {
