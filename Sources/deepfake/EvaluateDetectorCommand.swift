@@ -55,7 +55,7 @@ struct EvaluateDetectorCommand: ParsableCommand {
     var resamples = 1000
 
     func validate() throws {
-        if real.isEmpty || fake.isEmpty { throw ValidationError("Give both --real PATH... and --fake PATH....") }
+        if real.isEmpty || fake.isEmpty { throw ValidationError("Give both --real and --fake, each with one or more videos, images or folders.") }
         if count < 1 { throw ValidationError("--count must be at least 1, got \(count).") }
         if let threshold, !(0...1).contains(threshold) {
             throw ValidationError("--threshold is a probability of fake, between 0 and 1; got \(threshold).")

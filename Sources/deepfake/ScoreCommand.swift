@@ -154,6 +154,10 @@ struct ScoreCommand: ParsableCommand {
         if let report, report != "-" { try Self.checkWritable(file: report, option: "--report") }
         if let html {
             if inputs.count > 1 {
+                var isDirectory: ObjCBool = false
+                if FileManager.default.fileExists(atPath: html, isDirectory: &isDirectory), !isDirectory.boolValue {
+                    throw CleanError("--html '\(html)' is a file; with several inputs --html names a folder for one page per input.")
+                }
                 try OutputFolder.prepare(html)
             } else {
                 try Self.checkWritable(file: html, option: "--html")
