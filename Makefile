@@ -12,7 +12,7 @@ PEER_VENV ?= .venv-peers
 PEER_PY := $(PEER_VENV)/bin/python
 DATA ?= ../shared/data
 
-.PHONY: deps build release test demo bench bench-media bench-nn bench-faces bench-gan bench-alter peers golden fixtures clean
+.PHONY: deps build release test demo bench bench-media bench-nn bench-faces bench-gan bench-alter bench-score peers golden fixtures clean
 
 deps:
 	@missing=$$(for p in $(APT_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
@@ -46,7 +46,7 @@ golden: peers
 fixtures: deps
 	tools/make_fixture_videos.sh
 
-bench: deps peers bench-media bench-nn bench-faces bench-gan bench-alter
+bench: deps peers bench-media bench-nn bench-faces bench-gan bench-alter bench-score
 
 bench-media:
 	tools/bench/media.sh
@@ -63,6 +63,11 @@ bench-alter:
 # GAN training throughput and a short-schedule quality run, both against PyTorch (resumable).
 bench-gan: peers
 	PEER_PY=$(PEER_PY) DATA=$(DATA) tools/bench/gan.sh
+
+# deepfake score: 32 frames of a 720x1280 clip (target <= 2 s), and --all against a Python peer
+# (OpenCV cascade + PyTorch on every frame; target >= 2x). MODEL= a detector or GAN checkpoint.
+bench-score: peers
+	PEER_VENV=$(PEER_VENV) DATA=$(DATA) tools/bench/score.sh
 
 clean:
 	rm -rf .build

@@ -10,6 +10,11 @@ let fastMath: [SwiftSetting] =
     Context.environment["DEEPFAKE_PORTABLE"] == nil
     ? [.unsafeFlags(["-target-cpu", "haswell"], .when(platforms: [.linux]))] : []
 
+/// Modules whose loops the tests exercise on real media and models are optimised in debug builds
+/// too, so `swift test` stays within minutes (the cascade scan, SWD, pixel loops, convolutions).
+let optimisedInDebug: [SwiftSetting] = [.unsafeFlags(["-O"], .when(configuration: .debug))]
+let hot: [SwiftSetting] = fastMath + optimisedInDebug
+
 let package = Package(
     name: "deepfake-workbench",
     platforms: [.macOS(.v14)],
@@ -37,28 +42,28 @@ let package = Package(
 
         // MARK: - Library modules
         .target(name: "Media", dependencies: ["CFFmpeg", "CPNG", "CShims"], exclude: ["README.md"],
-                swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]),
+                swiftSettings: optimisedInDebug),
         .target(name: "NN", dependencies: ["CBLAS"], exclude: ["README.md"],
-                swiftSettings: fastMath + [.unsafeFlags(["-O"], .when(configuration: .debug))]),
+                swiftSettings: hot),
         .target(
             name: "Faces", dependencies: ["Media"], exclude: ["README.md"],
             // The cascade scan is optimised in debug builds too, so the tests on real videos stay
             // around a minute instead of ten.
-            swiftSettings: fastMath + [.unsafeFlags(["-O"], .when(configuration: .debug))]),
+            swiftSettings: hot),
         // GAN is optimised in debug builds too: its SWD metric (patch gathering, sorting 10⁵-value
         // projections) ran ~40 s per call unoptimised in `swift test`, and tests call it often.
         .target(name: "GAN", dependencies: ["NN"], exclude: ["README.md"],
-                swiftSettings: fastMath + [.unsafeFlags(["-O"], .when(configuration: .debug))]),
+                swiftSettings: hot),
         .target(name: "Datasets", dependencies: ["Media", "Faces", "NN"], exclude: ["README.md"]),
         .target(name: "Manipulation", dependencies: ["Media", "Faces", "Datasets", "GAN", "NN"], exclude: ["README.md"],
-                swiftSettings: fastMath + [.unsafeFlags(["-O"], .when(configuration: .debug))]),
+                swiftSettings: hot),
         .target(name: "Detection", dependencies: ["Media", "Faces", "Datasets", "NN", "GAN"], exclude: ["README.md"]),
 
         // MARK: - Executables
         .executableTarget(
             name: "deepfake",
             dependencies: [
-                "Media", "NN", "Faces", "Datasets", "GAN", "Manipulation",
+                "Media", "NN", "Faces", "Datasets", "GAN", "Manipulation", "Detection",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -82,7 +87,10 @@ let package = Package(
         .testTarget(name: "FacesTests", dependencies: ["Faces", "Media"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Media", "NN", "TestSupport"]),
         .testTarget(name: "DetectionTests", dependencies: ["Detection", "Media", "Faces", "GAN", "NN", "TestSupport"]),
-        .testTarget(name: "ManipulationTests", dependencies: ["Manipulation", "Media", "Faces", "GAN", "NN", "Datasets", "TestSupport"]),
-        .testTarget(name: "DeepfakeCLITests", dependencies: ["deepfake", "TestSupport"], exclude: ["Snapshots"]),
+        .testTarget(
+            name: "ManipulationTests", dependencies: ["Manipulation", "Media", "Faces", "GAN", "NN", "Datasets", "TestSupport"]),
+        .testTarget(
+            name: "DeepfakeCLITests", dependencies: ["deepfake", "TestSupport", "Detection", "GAN", "NN", "Media"],
+            exclude: ["Snapshots"]),
     ]
 )

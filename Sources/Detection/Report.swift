@@ -18,7 +18,9 @@ public struct Report: Codable, Equatable, Sendable {
     public var tracks: [Track]
     public var frames: [Frame]
     public var segments: [Aggregation.Segment]
-    /// Seconds spent per stage (`decode`, `detect`, `score`, `total`, …).
+    /// Seconds spent per stage: `hash` (the input's SHA-256), `decode` (demuxing, decoding and
+    /// RGB conversion of every frame), `detect` (shot changes, cascade, tracking), `crop`, `score`
+    /// (the detector's forward passes) and `total`.
     public var timings: [String: Double]
     public var warnings: [String]
     public var error: Failure?
@@ -38,12 +40,22 @@ public struct Report: Codable, Equatable, Sendable {
         public var threshold: Double
         public var uncertainBand: Double
         public var temperature: Double
-        public init(path: String, sha256: String, threshold: Double, uncertainBand: Double, temperature: Double) {
+        /// False for a raw GAN discriminator used as a detector (its temperature and threshold
+        /// were not fitted).
+        public var calibrated: Bool?
+        /// The crop convention's name, and the side of the crops the model takes.
+        public var crop: String?
+        public var imageSize: Int?
+        public init(path: String, sha256: String, threshold: Double, uncertainBand: Double, temperature: Double,
+                    calibrated: Bool? = nil, crop: String? = nil, imageSize: Int? = nil) {
             self.path = path
             self.sha256 = sha256
             self.threshold = threshold
             self.uncertainBand = uncertainBand
             self.temperature = temperature
+            self.calibrated = calibrated
+            self.crop = crop
+            self.imageSize = imageSize
         }
     }
 
@@ -128,6 +140,10 @@ public struct Report: Codable, Equatable, Sendable {
     public struct Failure: Codable, Equatable, Sendable {
         public var code: String
         public var message: String
+        public init(code: String, message: String) {
+            self.code = code
+            self.message = message
+        }
     }
 
     public init(

@@ -10,7 +10,7 @@ public enum ReportHTML {
 
     public static func render(_ report: Report, thumbnails: Thumbnails = [:]) -> String {
         let verdict = report.summary?.verdict.rawValue ?? "error"
-        let colour = ["fake": "#c62828", "real": "#2e7d32", "uncertain": "#ef6c00", "no-face": "#546e7a"][verdict] ?? "#546e7a"
+        let colour = ["fake": "#c62828", "real": "#2e7d32", "uncertain": "#ef6c00", "no-face": "#546e7a", "error": "#4e342e"][verdict] ?? "#546e7a"
         var html = """
             <!DOCTYPE html>
             <html lang="en"><head><meta charset="utf-8">
@@ -32,12 +32,14 @@ public enum ReportHTML {
             let score = summary.score.map { String(format: "%.3f", $0) } ?? "none (no face found)"
             html += """
                 <p><span class="verdict">\(escape(verdict))</span>&nbsp; probability of fake <b>\(score)</b>
-                (threshold \(String(format: "%.3f", report.model.threshold)), uncertain within ±\(String(format: "%.2f", report.model.uncertainBand))</p>
+                (threshold \(String(format: "%.3f", report.model.threshold)), uncertain within ±\(String(format: "%.2f", report.model.uncertainBand)))</p>
                 <p>\(summary.framesSampled) frames sampled, \(summary.framesWithFaces) with faces, \(summary.faces) faces in \(summary.tracks) tracks.</p>
 
                 """
         }
-        html += "<h2>Timeline</h2>\n" + timeline(report) + "\n"
+        if !report.frames.isEmpty {
+            html += "<h2>Timeline</h2>\n" + timeline(report) + "\n"
+        }
         if !report.segments.isEmpty {
             html += "<p>Above the threshold: " + report.segments.map {
                 String(format: "%.2f–%.2f s (frames %d–%d, peak %.3f)", $0.start, $0.end, $0.startFrame, $0.endFrame, $0.peak)
@@ -46,7 +48,7 @@ public enum ReportHTML {
         if !report.tracks.isEmpty {
             html += "<h2>Tracks</h2>\n"
             for track in report.tracks {
-                html += "<div class=\"track\"><div><b>track \(track.id)</b>: \(escape(track.verdict.rawValue)), \(String(format: "%.3f", track.score)), \(track.faces.count) faces</div>"
+                html += "<div class=\"track\"><div><b>track \(track.id)</b>: \(escape(track.verdict.rawValue)), \(String(format: "%.3f", track.score)), \(track.faces.count) face\(track.faces.count == 1 ? "" : "s")</div>"
                 if let pair = thumbnails[track.id] {
                     let most = track.faces.map(\.score).max() ?? 0, least = track.faces.map(\.score).min() ?? 0
                     html += image(pair.most, title: String(format: "most suspicious: %.3f", most))
@@ -70,12 +72,16 @@ public enum ReportHTML {
         html += "<h2>Model</h2>\n<table>" + rows([
             ("path", report.model.path), ("sha256", report.model.sha256),
             ("threshold", String(format: "%.4f", report.model.threshold)),
+            ("uncertain band", String(format: "±%.4f", report.model.uncertainBand)),
             ("temperature", String(format: "%.4f", report.model.temperature)),
+            ("calibrated", report.model.calibrated.map { $0 ? "yes" : "no (a raw GAN discriminator)" } ?? "–"),
+            ("crop", (report.model.crop ?? "–") + (report.model.imageSize.map { ", \($0)×\($0)" } ?? "")),
         ]) + "</table>\n"
-        html += "<h2>Settings and timings</h2>\n<table>" + rows(
-            report.settings.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
-                + report.timings.sorted { $0.key < $1.key }.map { ($0.key, String(format: "%.3f s", $0.value)) }
-        ) + "</table>\n"
+        html += "<h2>Settings</h2>\n<table>" + rows(report.settings.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }) + "</table>\n"
+        // Stages in pipeline order, then any others by name.
+        let order = ["hash", "decode", "detect", "crop", "score", "total"]
+        let stages = order.filter { report.timings[$0] != nil } + report.timings.keys.filter { !order.contains($0) }.sorted()
+        html += "<h2>Timings</h2>\n<table>" + rows(stages.map { ($0, String(format: "%.3f s", report.timings[$0]!)) }) + "</table>\n"
         html += "<p class=\"mono\">\(escape(report.tool.name)) \(escape(report.tool.version)) · \(escape(report.schema))</p>\n</body></html>\n"
         return html
     }
@@ -103,10 +109,19 @@ public enum ReportHTML {
         }
         let threshold = y(report.model.threshold)
         svg += "<line x1=\"\(left)\" y1=\"\(threshold)\" x2=\"\(left + plotW)\" y2=\"\(threshold)\" stroke=\"#c62828\" stroke-dasharray=\"6 4\"/>"
-        svg += "<text x=\"\(left + plotW - 4)\" y=\"\(threshold - 5)\" font-size=\"11\" text-anchor=\"end\" fill=\"#c62828\">threshold</text>"
-        let scored = report.frames.filter { $0.score != nil }
-        if scored.count > 1 {
-            svg += "<polyline fill=\"none\" stroke=\"#1565c0\" stroke-width=\"1.5\" points=\"" + scored.map { "\(x($0.time)),\(y($0.score!))" }.joined(separator: " ") + "\"/>"
+        svg += "<text x=\"\(left + 4)\" y=\"\(threshold - 5)\" font-size=\"11\" fill=\"#c62828\">threshold \(String(format: "%.2f", report.model.threshold))</text>"
+        // One line per run of consecutive sampled frames with faces: a frame without a face breaks
+        // the line rather than being bridged as if scores had been seen there.
+        var runs: [[Report.Frame]] = [[]]
+        for frame in report.frames {
+            if frame.score == nil {
+                if !runs[runs.count - 1].isEmpty { runs.append([]) }
+            } else {
+                runs[runs.count - 1].append(frame)
+            }
+        }
+        for run in runs where run.count > 1 {
+            svg += "<polyline fill=\"none\" stroke=\"#1565c0\" stroke-width=\"1.5\" points=\"" + run.map { "\(x($0.time)),\(y($0.score!))" }.joined(separator: " ") + "\"/>"
         }
         for frame in report.frames {
             if let score = frame.score {

@@ -109,7 +109,7 @@ struct AlterCommand: ParsableCommand {
         if !isImage && ext != "mp4" {
             throw CleanError("Output '\(out)': an altered video is written as H.264 MP4. Name it *.mp4.")
         }
-        let modelPath = try model ?? ModelFiles.locate("utkface64-dcgan32.safetensors", option: "--model")
+        let modelPath = try model ?? ModelLocation.defaultGenerator()
         let (generator, _) = try GeneratorFile.read(URL(fileURLWithPath: modelPath))
         let discriminator = mode == .invert ? try GeneratorFile.readDiscriminator(URL(fileURLWithPath: modelPath)) : nil
         if mode == .invert && discriminator == nil {
@@ -175,38 +175,3 @@ struct AlterCommand: ParsableCommand {
 
 extension AlterMode: ExpressibleByArgument {}
 extension Compositor.Blending: ExpressibleByArgument {}
-
-/// Files shipped in the repository's `models/` folder, found from any working directory.
-enum ModelFiles {
-    /// Folders searched, in order: `$DEEPFAKE_MODELS`, `./models`, then `models/` beside the
-    /// executable or in any folder above it (a build in `.build/release/` of a clone), then
-    /// `../share/deepfake/models` beside the executable (an install).
-    static var searchFolders: [String] {
-        var folders: [String] = []
-        if let env = ProcessInfo.processInfo.environment["DEEPFAKE_MODELS"] { folders.append(env) }
-        folders.append(FileManager.default.currentDirectoryPath + "/models")
-        var url = URL(fileURLWithPath: CommandLine.executablePath).resolvingSymlinksInPath().deletingLastPathComponent()
-        folders.append(url.appendingPathComponent("../share/deepfake/models").standardizedFileURL.path)
-        while url.path != "/" {
-            folders.append(url.appendingPathComponent("models").path)
-            url.deleteLastPathComponent()
-        }
-        return folders
-    }
-
-    static func locate(_ name: String, option: String) throws -> String {
-        for folder in searchFolders {
-            let path = folder + "/" + name
-            if FileManager.default.fileExists(atPath: path) { return path }
-        }
-        throw CleanError("The shipped model '\(name)' was not found in \(searchFolders.prefix(3).joined(separator: ", ")) "
-                         + "or a models/ folder above the executable. Pass \(option) FILE, or set DEEPFAKE_MODELS to the models folder.")
-    }
-}
-
-extension CommandLine {
-    /// The running executable's path (from /proc, so it is right whatever the working directory).
-    static var executablePath: String {
-        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? arguments[0]
-    }
-}

@@ -8,7 +8,7 @@ struct EvaluateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "evaluate",
         abstract: "Evaluate trained models.",
-        subcommands: [EvaluateGANCommand.self])
+        subcommands: [EvaluateGANCommand.self, EvaluateDetectorCommand.self])
 }
 
 struct EvaluateGANCommand: ParsableCommand {

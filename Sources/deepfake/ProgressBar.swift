@@ -7,7 +7,8 @@ import Foundation
 final class ProgressBar {
     private let label: String
     private let unit: String
-    private var total: Int?
+    /// Steps expected, when known (may be set once it is).
+    var total: Int?
     private let start = Date()
     private var lastDraw = Date.distantPast
     private(set) var done = 0
@@ -24,6 +25,11 @@ final class ProgressBar {
         done += step
         guard enabled, Date().timeIntervalSince(lastDraw) >= 0.1 else { return }
         draw()
+    }
+
+    /// Moves to `count` steps done.
+    func advance(to count: Int) {
+        advance(by: count - done)
     }
 
     /// Clears the line.

@@ -17,8 +17,9 @@ enum CLI {
         var stderr: String
     }
 
-    /// Runs `deepfake arguments…`, optionally as another user (`setpriv`) when running as root.
-    static func run(_ arguments: [String], asUser uid: Int? = nil) throws -> Result {
+    /// Runs `deepfake arguments…`, optionally as another user (`setpriv`) when running as root, with
+    /// `environment` added to the test's own.
+    static func run(_ arguments: [String], asUser uid: Int? = nil, environment extra: [String: String] = [:]) throws -> Result {
         let process = Process()
         if let uid {
             process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
@@ -29,6 +30,7 @@ enum CLI {
         }
         var environment = ProcessInfo.processInfo.environment
         environment["COLUMNS"] = "100"
+        for (key, value) in extra { environment[key] = value }
         process.environment = environment
         process.currentDirectoryURL = root
         let out = Pipe(), err = Pipe()

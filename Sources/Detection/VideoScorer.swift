@@ -1,0 +1,336 @@
+import Dispatch
+import Faces
+import Foundation
+import Media
+import NN
+
+/// How `VideoScorer` samples, detects and scores.
+public struct ScoreSettings: Sendable, Equatable {
+    public var sampling: ScoreSampling
+    /// Replaces the model's threshold when set.
+    public var threshold: Double?
+    /// Smallest face side in pixels of the frame (the cascade scan's `minSize`).
+    public var minFace: Int
+    /// Detect on every Nth sampled frame and track in between; nil: 2 when consecutive frames
+    /// are sampled, else 1 (as `deepfake faces`).
+    public var detectEvery: Int?
+    /// Detect on a copy whose longer side is at most this many pixels (nil: full resolution).
+    public var detectSide: Int?
+    /// Faces scored per forward pass of the detector.
+    public var batchSize: Int
+
+    public init(sampling: ScoreSampling = .standard, threshold: Double? = nil, minFace: Int = 40,
+                detectEvery: Int? = nil, detectSide: Int? = nil, batchSize: Int = 32) {
+        precondition(batchSize >= 1 && minFace >= 1)
+        self.sampling = sampling
+        self.threshold = threshold
+        self.minFace = minFace
+        self.detectEvery = detectEvery
+        self.detectSide = detectSide
+        self.batchSize = batchSize
+    }
+
+    /// The detection interval in sampled frames.
+    public var detectionInterval: Int { detectEvery ?? (sampling.isConsecutive ? 2 : 1) }
+}
+
+/// One scored input: the report, and each track's most and least suspicious crop for the HTML page.
+public struct ScoredInput: Sendable {
+    public var report: Report
+    public var thumbnails: ReportHTML.Thumbnails
+}
+
+/// Scores a video or a still image: sampled frames → face tracks (`VideoFaceFinder`, the settings
+/// `deepfake faces` uses) → crops by the model's crop convention at its image size → the
+/// detector in batches → `Report.assemble` → a `Report`.
+///
+/// Every decoded frame goes through the shot-change detector, sampled or not, so tracks never
+/// cross a cut. Memory is bounded: only sampled frames the tracker has not released yet and one
+/// batch of crops are held. A failure never gives a score: the report then carries `error` and no
+/// summary, and no face gives the verdict `no-face`.
+public final class VideoScorer {
+    public let model: DetectorModel
+    public let detector: FaceDetector
+    public let settings: ScoreSettings
+    /// The model as the report names it.
+    public let modelFacts: Report.Model
+    public let toolVersion: String
+    /// The cascade's name, for the report's settings.
+    public let cascadeName: String
+    public let aggregation: Aggregation
+
+    /// File extensions read as still images rather than videos.
+    public static let imageExtensions: Set<String> = ["jpg", "jpeg", "png", "bmp", "webp", "tif", "tiff", "ppm", "pgm"]
+
+    public static func isImage(_ path: String) -> Bool {
+        imageExtensions.contains((path as NSString).pathExtension.lowercased())
+    }
+
+    /// - Parameters:
+    ///   - modelPath, modelSHA256: how the report names the model file.
+    ///   - detector: the face detector; nil loads OpenCV's `haarcascade_frontalface_default`
+    ///     with `settings.minFace` and `settings.detectSide` (scale 1.1, 5 neighbours).
+    public init(model: DetectorModel, modelPath: String, modelSHA256: String, detector: FaceDetector? = nil,
+                cascadeName: String = CascadeLocator.defaultName, settings: ScoreSettings = .init(),
+                toolVersion: String) throws(FacesError) {
+        self.model = model
+        self.settings = settings
+        self.toolVersion = toolVersion
+        self.cascadeName = cascadeName
+        if let detector {
+            self.detector = detector
+        } else {
+            self.detector = FaceDetector(
+                frontal: try Cascade.named(cascadeName), settings: DetectionSettings(minSize: settings.minFace),
+                detectSide: settings.detectSide)
+        }
+        let threshold = settings.threshold ?? model.threshold
+        aggregation = Aggregation(threshold: threshold, band: model.uncertainBand)
+        modelFacts = Report.Model(
+            path: modelPath, sha256: modelSHA256, threshold: threshold, uncertainBand: model.uncertainBand,
+            temperature: model.calibration.temperature, calibrated: model.isCalibrated, crop: model.crop.name,
+            imageSize: model.imageSize)
+    }
+
+    /// The settings as the report records them.
+    public var reportSettings: [String: String] {
+        [
+            "sampling": settings.sampling.description,
+            "cascade": cascadeName,
+            "scaleFactor": String(detector.settings.scaleFactor),
+            "minNeighbors": String(detector.settings.minNeighbors),
+            "minFace": String(detector.settings.minSize),
+            "detectSide": detector.detectSide.map(String.init) ?? "full",
+            "detectEvery": String(settings.detectionInterval),
+            "crop": model.crop.name,
+            "cropSize": String(model.imageSize),
+            "batch": String(settings.batchSize),
+            "threshold": String(aggregation.threshold),
+            "uncertainBand": String(aggregation.band),
+            "aggregation": "face: calibrated P(fake); frame: max; track: 10%-trimmed mean; "
+                + "video: most suspicious track of at least \(aggregation.minimumTrackFaces) faces",
+        ]
+    }
+
+    /// Scores crops already cut at the model's size, in batches of `settings.batchSize`.
+    public func scoreCrops(_ crops: [RGBImage]) -> [Double] {
+        var scores: [Double] = []
+        scores.reserveCapacity(crops.count)
+        for start in stride(from: 0, to: crops.count, by: settings.batchSize) {
+            let chunk = Array(crops[start..<min(start + settings.batchSize, crops.count)])
+            scores += model.probabilities(FaceTensors.batch(chunk))
+        }
+        return scores
+    }
+
+    /// Scores one input. Never throws: a failure is the report's `error`.
+    /// - Parameter progress: called after each sampled frame with (frames sampled, frames expected).
+    public func score(_ path: String, progress: (Int, Int?) -> Void = { _, _ in }) -> ScoredInput {
+        let run = ScoringRun(scorer: self, path: path)
+        let started = DispatchTime.now().uptimeNanoseconds
+        do {
+            try run.hashInput()
+            if Self.isImage(path) {
+                try run.scoreImage(progress: progress)
+            } else {
+                try run.scoreVideo(progress: progress)
+            }
+        } catch let error as MediaError {
+            return run.failure(code: error.code.rawValue, message: error.description, started: started)
+        } catch {
+            return run.failure(code: "failed", message: "'\(path)': \(error)", started: started)
+        }
+        return run.finish(started: started)
+    }
+}
+
+/// The state of scoring one input.
+private final class ScoringRun {
+    let scorer: VideoScorer
+    let path: String
+    var input: Report.Input
+    var timings: [String: Double] = ["decode": 0, "detect": 0, "crop": 0, "score": 0]
+    var warnings: [String] = []
+    var sampledFrames: [(index: Int, time: Double)] = []
+    var faces: [Int: [Report.Face]] = [:]
+    var best: [Int: (most: (Double, RGBImage), least: (Double, RGBImage))] = [:]
+    var pending: [(crop: RGBImage, frame: Int, time: Double, track: Int, box: FaceBox)] = []
+    var framesRead = 0
+
+    init(scorer: VideoScorer, path: String) {
+        self.scorer = scorer
+        self.path = path
+        input = Report.Input(path: path)
+    }
+
+    func hashInput() throws {
+        let t = now()
+        input.sha256 = try SHA256.hash(file: path)
+        timings["hash"] = seconds(since: t)
+    }
+
+    func scoreImage(progress: (Int, Int?) -> Void) throws {
+        var t = now()
+        let image = try ImageFile.read(path)
+        timings["decode", default: 0] += seconds(since: t)
+        input.container = "image"
+        input.codec = (path as NSString).pathExtension.lowercased()
+        input.width = image.width
+        input.height = image.height
+        input.frameCount = 1
+        t = now()
+        let finder = VideoFaceFinder(detector: scorer.detector)
+        let done = finder.process(frameIndex: 0, time: 0, image: image, sampled: true) + finder.finish()
+        timings["detect", default: 0] += seconds(since: t)
+        sampledFrames.append((0, 0))
+        framesRead = 1
+        for frame in done { cut(frame, from: image) }
+        progress(1, 1)
+        flush()
+    }
+
+    func scoreVideo(progress: (Int, Int?) -> Void) throws {
+        var t = now()
+        let reader = try VideoReader(path: path)
+        let info = reader.info
+        input.container = info.container
+        input.codec = info.videoCodec
+        input.width = info.uprightWidth
+        input.height = info.uprightHeight
+        input.fps = info.frameRate.value > 0 ? Report.round(info.frameRate.value) : nil
+        input.duration = Report.round(info.duration)
+        var frameCount = info.frameCount
+        if frameCount == nil, case .count = scorer.settings.sampling { frameCount = try reader.countFrames() }
+        var selector = FrameSelector(scorer.settings.sampling, frameCount: frameCount)
+        let iterator = try reader.frames(.all)
+        timings["decode", default: 0] += seconds(since: t)
+
+        let finder = VideoFaceFinder(detector: scorer.detector, settings: .init(detectEvery: scorer.settings.detectionInterval))
+        var images: [Int: RGBImage] = [:]
+        func release(_ frames: [FaceTracker.FinishedFrame]) {
+            for frame in frames {
+                if let image = images.removeValue(forKey: frame.frameIndex) { cut(frame, from: image) }
+            }
+            if pending.count >= scorer.settings.batchSize { flush() }
+        }
+        var last: (frame: DecodedFrame, sampled: Bool)?
+        while true {
+            t = now()
+            guard let frame = try iterator.next() else { break }
+            timings["decode", default: 0] += seconds(since: t)
+            framesRead += 1
+            let sampled = selector.take(index: frame.index, time: frame.time)
+            if sampled {
+                images[frame.index] = frame.image
+                sampledFrames.append((frame.index, frame.time))
+                progress(sampledFrames.count, selector.expected)
+            }
+            t = now()
+            let finished = finder.process(frameIndex: frame.index, time: frame.time, image: frame.image, sampled: sampled)
+            timings["detect", default: 0] += seconds(since: t)
+            release(finished)
+            last = (frame, sampled)
+        }
+        // A header can promise more frames than decode (no_face.mp4: 98 vs 97); the last evenly
+        // spaced index then never comes, so the last frame stands in for it, as in `deepfake faces`.
+        if let last, !last.sampled, selector.wantsLastFrame, let expected = selector.expected, sampledFrames.count < expected {
+            images[last.frame.index] = last.frame.image
+            sampledFrames.append((last.frame.index, last.frame.time))
+            t = now()
+            let finished = finder.process(frameIndex: last.frame.index, time: last.frame.time, image: last.frame.image, sampled: true)
+            timings["detect", default: 0] += seconds(since: t)
+            release(finished)
+        }
+        t = now()
+        let rest = finder.finish()
+        timings["detect", default: 0] += seconds(since: t)
+        release(rest)
+        flush()
+        input.frameCount = framesRead
+        if let header = info.frameCount, header != framesRead {
+            warnings.append("the container's header gives \(header) frames; \(framesRead) decoded")
+        }
+        if iterator.damagedPackets > 0 {
+            warnings.append("the decoder skipped \(iterator.damagedPackets) damaged packets")
+        }
+        if !finder.shotChanges.isEmpty {
+            warnings.append("\(finder.shotChanges.count) shot changes (at frames \(finder.shotChanges.map(String.init).joined(separator: ", "))); tracks end at each")
+        }
+        if framesRead == 0 {
+            throw MediaError(.corruptStream, path: path, reason: "no frame could be decoded", hint: "Check that the video plays; re-encode it")
+        }
+    }
+
+    /// Cuts the crops of a finished frame into the pending batch.
+    func cut(_ frame: FaceTracker.FinishedFrame, from image: RGBImage) {
+        let t = now()
+        for tracked in frame.boxes {
+            let crop = FaceCrop.crop(image, box: tracked.box, convention: scorer.model.crop, size: scorer.model.imageSize)
+            pending.append((crop, frame.frameIndex, frame.time, tracked.trackID, tracked.box))
+        }
+        timings["crop", default: 0] += seconds(since: t)
+    }
+
+    /// Scores the pending crops.
+    func flush() {
+        guard !pending.isEmpty else { return }
+        let t = now()
+        let scores = scorer.model.probabilities(FaceTensors.batch(pending.map(\.crop)))
+        timings["score", default: 0] += seconds(since: t)
+        for (face, score) in zip(pending, scores) {
+            func r(_ v: Double) -> Double { (v * 100).rounded() / 100 }
+            let box = Report.Box(x: r(face.box.x), y: r(face.box.y), width: r(face.box.width), height: r(face.box.height))
+            faces[face.track, default: []].append(Report.Face(frame: face.frame, time: face.time, box: box, score: score))
+            if var pair = best[face.track] {
+                if score > pair.most.0 { pair.most = (score, face.crop) }
+                if score < pair.least.0 { pair.least = (score, face.crop) }
+                best[face.track] = pair
+            } else {
+                best[face.track] = ((score, face.crop), (score, face.crop))
+            }
+        }
+        pending.removeAll(keepingCapacity: true)
+    }
+
+    func baseWarnings() -> [String] {
+        var list: [String] = []
+        if !scorer.model.isCalibrated {
+            list.append("model is an uncalibrated GAN discriminator: scores are 1 − D(x) with temperature 1 and threshold 0.5, not fitted on labelled data")
+        }
+        if let threshold = scorer.settings.threshold, threshold != scorer.model.threshold {
+            list.append("threshold \(threshold) set on the command line replaces the model's \(scorer.model.threshold)")
+        }
+        return list
+    }
+
+    func finish(started: UInt64) -> ScoredInput {
+        let a = scorer.aggregation
+        let parts = Report.assemble(sampledFrames: sampledFrames, faces: faces, aggregation: a)
+        var notes = baseWarnings() + warnings
+        let short = parts.tracks.filter { $0.faces.count < a.minimumTrackFaces }
+        if !short.isEmpty && short.count < parts.tracks.count {
+            notes.append("\(short.count) of \(parts.tracks.count) tracks have fewer than \(a.minimumTrackFaces) faces and do not count towards the video's score")
+        }
+        if parts.summary.verdict == .noFace {
+            notes.append("no face found in \(parts.summary.framesSampled) sampled frames: no score")
+        }
+        timings["total"] = seconds(since: started)
+        let report = Report(
+            tool: .init(version: scorer.toolVersion), model: scorer.modelFacts, input: input, settings: scorer.reportSettings,
+            summary: parts.summary, tracks: parts.tracks, frames: parts.frames, segments: parts.segments,
+            timings: timings.mapValues(Report.round), warnings: notes)
+        return ScoredInput(report: report, thumbnails: best.mapValues { ($0.most.1, $0.least.1) })
+    }
+
+    func failure(code: String, message: String, started: UInt64) -> ScoredInput {
+        timings["total"] = seconds(since: started)
+        let report = Report(
+            tool: .init(version: scorer.toolVersion), model: scorer.modelFacts, input: input, settings: scorer.reportSettings,
+            summary: nil, tracks: [], frames: [], segments: [], timings: timings.mapValues(Report.round),
+            warnings: baseWarnings() + warnings, error: .init(code: code, message: message))
+        return ScoredInput(report: report, thumbnails: [:])
+    }
+
+    private func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
+    private func seconds(since start: UInt64) -> Double { Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
+}

@@ -1,0 +1,60 @@
+import Foundation
+
+/// Finds the shipped models from any working directory.
+///
+/// `$DEEPFAKE_MODELS` names the models folder when set. Otherwise the folders above the running
+/// executable (symbolic links resolved) are walked up to the first that holds `models/`: the
+/// repository root for `.build/release/deepfake`, or an install prefix with `models/` beside `bin/`.
+enum ModelLocation {
+    static let detectorName = "deepfake-detector.safetensors"
+    static let generatorName = "utkface64-dcgan32.safetensors"
+
+    /// The shipped GAN's path (for `deepfake alter`).
+    /// - Throws: `CleanError` saying where it looked and how to get it.
+    static func defaultGenerator() throws -> String {
+        let folders = candidateFolders()
+        for folder in folders {
+            let path = (folder as NSString).appendingPathComponent(generatorName)
+            if FileManager.default.fileExists(atPath: path) { return path }
+        }
+        let looked = folders.isEmpty ? "no models/ folder above the executable and $DEEPFAKE_MODELS unset" : folders.joined(separator: ", ")
+        throw CleanError(
+            "no default generator: \(generatorName) is not in \(looked). Train it with tools/train_generator.sh, "
+                + "set $DEEPFAKE_MODELS to the folder that holds it, or pass --model FILE (a GAN file or training checkpoint).")
+    }
+
+    /// The models folders searched, in order.
+    static func candidateFolders() -> [String] {
+        var folders: [String] = []
+        if let override = ProcessInfo.processInfo.environment["DEEPFAKE_MODELS"], !override.isEmpty {
+            folders.append(override)
+        }
+        let executable = URL(fileURLWithPath: Bundle.main.executablePath ?? CommandLine.arguments[0]).resolvingSymlinksInPath()
+        var folder = executable.deletingLastPathComponent()
+        while folder.path != "/" {
+            let models = folder.appendingPathComponent("models")
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: models.path, isDirectory: &isDirectory), isDirectory.boolValue {
+                folders.append(models.path)
+                break
+            }
+            folder = folder.deletingLastPathComponent()
+        }
+        return folders
+    }
+
+    /// The default detector's path.
+    /// - Throws: `CleanError` saying where it looked and how to get a model.
+    static func defaultDetector() throws -> String {
+        let folders = candidateFolders()
+        for folder in folders {
+            let path = (folder as NSString).appendingPathComponent(detectorName)
+            if FileManager.default.fileExists(atPath: path) { return path }
+        }
+        let looked = folders.isEmpty ? "no models/ folder above the executable and $DEEPFAKE_MODELS unset" : folders.joined(separator: ", ")
+        throw CleanError(
+            "no default detector: \(detectorName) is not in \(looked). Build it with `deepfake detector build` "
+                + "(see models/README.md), set $DEEPFAKE_MODELS to the folder that holds it, or pass --model FILE "
+                + "(a detector file, or a GAN checkpoint to use its discriminator uncalibrated).")
+    }
+}

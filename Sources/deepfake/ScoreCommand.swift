@@ -1,0 +1,241 @@
+import ArgumentParser
+import Detection
+import Faces
+import Foundation
+import Media
+
+struct ScoreCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "score",
+        abstract: "Score videos or images for face manipulation, with JSON and HTML reports.",
+        discussion: """
+            Each input is sampled (32 frames evenly spaced by default), faces are found and \
+            tracked as 'deepfake faces' does (OpenCV's frontal cascade, scale 1.1, 5 neighbours, \
+            40-pixel faces, full resolution; shot changes, seen on every decoded frame, end \
+            tracks; on consecutive frames, --all or --every 1, the cascade runs on every 2nd \
+            frame and the tracker fills in between), cut by the model's crop convention at its \
+            image size, and scored by the detector in batches.
+
+            Aggregation: a face's score is the detector's calibrated probability of fake. A \
+            frame scores the maximum over its faces. A track scores the 10%-trimmed mean of its \
+            faces (the lowest and highest tenth dropped once it has 5 or more), so one bad crop \
+            cannot decide it. The video scores its most suspicious track of at least 3 faces \
+            (shorter tracks count only when there is no longer one): a video is fake if any \
+            person in it is.
+
+            Verdicts: 'fake' at or above threshold + band, 'real' below threshold - band, \
+            'uncertain' in between, 'no-face' when no face was found (then there is no score, \
+            never a default one). The threshold and band come from the model (built detectors \
+            fit the threshold at the EER or a target false-positive rate); --threshold replaces \
+            the threshold. A GAN checkpoint passed as --model is used uncalibrated (threshold \
+            0.5, band 0.1) and the report says so. Segments are the runs of sampled frames at or \
+            above the threshold.
+
+            The default model is models/deepfake-detector.safetensors, found by walking up from \
+            the executable to a folder holding models/, or in $DEEPFAKE_MODELS.
+
+            Outputs: a one-line summary per input on standard error (and a progress bar on a \
+            terminal). --report FILE writes the JSON report (schema \
+            schemas/deepfake-report-1.schema.json; a JSON array with several inputs; '-' for \
+            standard output). --jsonl writes one compact report per line instead (to --report \
+            FILE, or standard output). --html FILE writes a self-contained page; with several \
+            inputs FILE is a folder that gets one NAME.html per input. Files are written whole \
+            or not at all. An input that cannot be read or decoded gets a report with an 'error' \
+            (code and message) and no score; the others are still scored, and the exit code is \
+            1 when any failed.
+            """)
+
+    @Argument(help: "Videos or images to score.")
+    var inputs: [String]
+
+    @Option(help: "Detector file, or a GAN checkpoint/networks file (uncalibrated). Default: models/deepfake-detector.safetensors.")
+    var model: String?
+
+    @Option(help: "Write the JSON report to FILE ('-' for standard output).")
+    var report: String?
+
+    @Option(help: "Write the HTML report to FILE (a folder with several inputs).")
+    var html: String?
+
+    @Option(help: "Score N frames evenly spaced over each video (default 32).")
+    var count: Int?
+
+    @Option(help: "Score every Nth frame.")
+    var every: Int?
+
+    @Option(help: "Score about F frames per second.")
+    var fps: Double?
+
+    @Flag(help: "Score every frame.")
+    var all = false
+
+    @Option(help: "Decision threshold on the probability of fake, replacing the model's.")
+    var threshold: Double?
+
+    @Flag(help: "Write one compact JSON report per line (to --report FILE or standard output).")
+    var jsonl = false
+
+    @Option(name: .customLong("min-face"), help: "Smallest face side in pixels of the frame.")
+    var minFace = 40
+
+    @Option(name: .customLong("detect-every"), help: "Detect on every Nth sampled frame; track in between (default: 2 with --all or --every 1, else 1).")
+    var detectEvery: Int?
+
+    @Option(name: .customLong("detect-side"), help: "Detect on a copy whose longer side is at most PX pixels (0: full size).")
+    var detectSide = 0
+
+    func validate() throws {
+        if [count != nil, every != nil, fps != nil, all].filter({ $0 }).count > 1 {
+            throw ValidationError("Choose one of --count, --every, --fps and --all.")
+        }
+        if let count, count < 1 { throw ValidationError("--count must be at least 1, got \(count).") }
+        if let every, every < 1 { throw ValidationError("--every must be at least 1, got \(every).") }
+        if let fps, !(fps > 0) { throw ValidationError("--fps must be positive, got \(fps).") }
+        if let threshold, !(0...1).contains(threshold) {
+            throw ValidationError("--threshold is a probability of fake, between 0 and 1; got \(threshold).")
+        }
+        if minFace < 1 { throw ValidationError("--min-face must be positive, got \(minFace).") }
+        if let detectEvery, detectEvery < 1 { throw ValidationError("--detect-every must be at least 1, got \(detectEvery).") }
+        if detectSide != 0 && detectSide < 64 { throw ValidationError("--detect-side must be 0 or at least 64, got \(detectSide).") }
+    }
+
+    var sampling: ScoreSampling {
+        if let count { return .count(count) }
+        if let every { return .every(every) }
+        if let fps { return .fps(fps) }
+        return all ? .all : .standard
+    }
+
+    func run() throws {
+        let modelPath = try model ?? ModelLocation.defaultDetector()
+        try checkOutputs()
+        let detector = try DetectorModel.load(URL(fileURLWithPath: modelPath))
+        let modelHash = try SHA256.hash(file: modelPath)
+        let scorer = try VideoScorer(
+            model: detector, modelPath: modelPath, modelSHA256: modelHash,
+            settings: ScoreSettings(
+                sampling: sampling, threshold: threshold, minFace: minFace, detectEvery: detectEvery,
+                detectSide: detectSide == 0 ? nil : detectSide),
+            toolVersion: Version.string)
+
+        var results: [ScoredInput] = []
+        var failed = 0
+        for input in inputs {
+            let progress = ProgressBar((input as NSString).lastPathComponent, total: nil)
+            let scored = scorer.score(input) { done, expected in
+                progress.total = expected
+                progress.advance(to: done)
+            }
+            progress.finish()
+            if scored.report.error != nil { failed += 1 }
+            Terminal.error(Self.summaryLine(scored.report))
+            if jsonl && report == nil { Terminal.out(String(decoding: try scored.report.json(pretty: false), as: UTF8.self)) }
+            results.append(scored)
+        }
+        try writeOutputs(results)
+        if failed > 0 {
+            Terminal.error("\(failed) of \(inputs.count) inputs could not be scored.")
+            throw ExitCode(1)
+        }
+    }
+
+    /// `clip.mp4: fake 0.873 (2 tracks, 28/32 frames with faces, 41 faces; 1.42 s)`.
+    static func summaryLine(_ report: Report) -> String {
+        let name = report.input.path
+        if let error = report.error { return "\(name): error \(error.code): \(error.message)" }
+        guard let s = report.summary else { return "\(name): no summary" }
+        let score = s.score.map { String(format: " %.3f", $0) } ?? ""
+        let total = report.timings["total"].map { String(format: "; %.2f s", $0) } ?? ""
+        return "\(name): \(s.verdict.rawValue)\(score) (\(s.tracks) tracks, \(s.framesWithFaces)/\(s.framesSampled) frames with faces, \(s.faces) faces\(total))"
+    }
+
+    /// Fails before any work when an output cannot be written.
+    private func checkOutputs() throws {
+        if let report, report != "-" { try Self.checkWritable(file: report, option: "--report") }
+        if let html {
+            if inputs.count > 1 {
+                var isDirectory: ObjCBool = false
+                if FileManager.default.fileExists(atPath: html, isDirectory: &isDirectory), !isDirectory.boolValue {
+                    throw CleanError("--html '\(html)' is a file; with several inputs --html names a folder for one page per input.")
+                }
+                try OutputFolder.prepare(html)
+            } else {
+                try Self.checkWritable(file: html, option: "--html")
+            }
+        }
+    }
+
+    static func checkWritable(file: String, option: String) throws {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: file, isDirectory: &isDirectory), isDirectory.boolValue {
+            throw CleanError("\(option) '\(file)' is a folder; give a file name.")
+        }
+        let folder = (file as NSString).deletingLastPathComponent
+        let parent = folder.isEmpty ? "." : folder
+        guard FileManager.default.fileExists(atPath: parent, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw CleanError("\(option) '\(file)': the folder '\(parent)' does not exist. Create it or choose another path.")
+        }
+        guard FileManager.default.isWritableFile(atPath: parent) else {
+            throw CleanError("\(option) '\(file)': the folder '\(parent)' is not writable. Check its permissions or choose another path.")
+        }
+    }
+
+    private func writeOutputs(_ results: [ScoredInput]) throws {
+        if let report {
+            var data: Data
+            if jsonl {
+                data = Data()
+                for r in results {
+                    data += try r.report.json(pretty: false)
+                    data.append(0x0A)
+                }
+            } else if results.count == 1 {
+                data = try results[0].report.json()
+                data.append(0x0A)
+            } else {
+                // The reports are already sorted-key JSON; an array of them, one per input.
+                data = Data("[\n".utf8)
+                for (i, r) in results.enumerated() {
+                    data += try r.report.json()
+                    data += Data((i + 1 < results.count ? ",\n" : "\n").utf8)
+                }
+                data += Data("]\n".utf8)
+            }
+            if report == "-" {
+                Terminal.out(String(decoding: data.dropLast(), as: UTF8.self))
+            } else {
+                try Self.writeAtomically(data, to: report)
+            }
+        }
+        if let html {
+            var used: Set<String> = []
+            for r in results {
+                let page = Data(ReportHTML.render(r.report, thumbnails: r.thumbnails).utf8)
+                if inputs.count == 1 {
+                    try Self.writeAtomically(page, to: html)
+                } else {
+                    var stem = URL(fileURLWithPath: r.report.input.path).deletingPathExtension().lastPathComponent
+                    var n = 2
+                    let base = stem
+                    while used.contains(stem) {
+                        stem = "\(base)-\(n)"
+                        n += 1
+                    }
+                    used.insert(stem)
+                    try Self.writeAtomically(page, to: (html as NSString).appendingPathComponent(stem + ".html"))
+                }
+            }
+        }
+    }
+
+    static func writeAtomically(_ data: Data, to path: String) throws {
+        let file = AtomicFile(destination: path)
+        do {
+            try data.write(to: URL(fileURLWithPath: file.temporary))
+            try file.commit()
+        } catch {
+            file.discard()
+            throw CleanError("cannot write '\(path)': \(error). Check the folder's free space and permissions.")
+        }
+    }
+}
