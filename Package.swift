@@ -55,7 +55,7 @@ let package = Package(
         .executableTarget(
             name: "deepfake",
             dependencies: [
-                "Media", "NN", "Faces", "Datasets", "GAN",
+                "Media", "NN", "Faces", "Datasets", "GAN", "Detection",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -14,7 +14,7 @@ struct Deepfake: ParsableCommand {
         version: Version.string,
         subcommands: [
             ProbeCommand.self, FramesCommand.self, FacesCommand.self, TrainCommand.self, GenerateCommand.self,
-            EvaluateCommand.self,
+            EvaluateCommand.self, DetectorCommand.self,
         ]
     )
 }
