@@ -19,6 +19,8 @@ public final class JPEGCodec {
     private var frame: UnsafeMutablePointer<AVFrame>?
     private var decoded: UnsafeMutablePointer<AVFrame>?
     private var packet: UnsafeMutablePointer<AVPacket>?
+    /// Encoders are reused, and an encoder refuses a picture whose pts does not increase.
+    private var nextPTS: Int64 = 0
     /// The name errors carry: the bytes have no file.
     private static let memoryPath = "(JPEG in memory)"
 
@@ -73,7 +75,8 @@ public final class JPEGCodec {
             }
         }
         frame.pointee.quality = encoder.pointee.global_quality
-        frame.pointee.pts = 0
+        frame.pointee.pts = nextPTS
+        nextPTS += 1
         let packet = try reusablePacket()
         try FFmpeg.check(avcodec_send_frame(encoder, frame), .encodeFailed, path: Self.memoryPath,
                          reason: "the mjpeg encoder refused the image", hint: Self.hint)
