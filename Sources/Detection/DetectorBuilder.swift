@@ -179,13 +179,32 @@ public final class DetectorBuilder {
         }
     }
 
+    /// The discriminator of a GAN file as an uncalibrated detector.
+    /// - Throws: `DetectorError` naming the file when it is missing, unreadable, or holds no
+    ///   discriminator (a generator-only file).
+    public static func startingModel(_ path: String) throws(DetectorError) -> DetectorModel {
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw DetectorError(.notFound, path: path,
+                                "no such GAN file. Pass --gan a training checkpoint (RUN/checkpoints/*.safetensors) "
+                                    + "or a G+D file from models/")
+        }
+        if let file = try? SafeTensorsFile(contentsOf: URL(fileURLWithPath: path)),
+           file.metadata["schema"] == GeneratorFile.schema {
+            throw DetectorError(.invalidModel, path: path,
+                                "holds a generator only (schema '\(GeneratorFile.schema)'), no discriminator to start from. "
+                                    + "Pass --gan a training checkpoint (RUN/checkpoints/*.safetensors) or a G+D file "
+                                    + "written by `deepfake train --export-networks`")
+        }
+        return try DetectorModel.load(URL(fileURLWithPath: path))
+    }
+
     // MARK: - Building
 
     /// Loads the starting detector, collects and splits the crops, fine-tunes, calibrates and
     /// sets the threshold. Writes nothing.
     /// - Throws: `DetectorError` (bad model or source, too little data), `MediaError`, `FacesError`.
     public func build(_ report: (Event) -> Void) throws -> Result {
-        let model = try DetectorModel.load(URL(fileURLWithPath: inputs.gan))
+        let model = try Self.startingModel(inputs.gan)
         var kinds: [(String, SourceKind)] = []
         for path in inputs.real { kinds.append((path, try Self.kind(of: path, fake: false))) }
         for path in inputs.fake { kinds.append((path, try Self.kind(of: path, fake: true))) }
@@ -242,7 +261,7 @@ public final class DetectorBuilder {
         return Result(model: model, summary: summary, history: history, records: records, metadata: metadata)
     }
 
-    private func collect(
+    func collect(
         _ kinds: [(String, SourceKind)], size: Int, convention: CropConvention, _ report: (Event) -> Void
     ) throws -> (LabelledCrops, [DetectorCropSources.SourceRecord]) {
         var all = LabelledCrops(size: size)
