@@ -30,10 +30,16 @@ public final class DetectorBuilder {
         public var videoFrames: Int
         /// Dataset cache folder for image folders (nil: none).
         public var cache: String?
+        /// Split generator samples by sampling batch of 64 instead of by generator file. By file,
+        /// validation measures detection of a generator never trained on (a held-out checkpoint);
+        /// by batch, detection of new samples of the generators trained on, as when the detector
+        /// meets faces `deepfake alter` pasted from the same GAN. Samples of different batches are
+        /// independent draws, so no sample is on both sides either way.
+        public var generatorsGroupedByBatch: Bool
 
         public init(gan: String, real: [String], fake: [String], realIndex: String? = nil, realSplit: String? = nil,
                     maxImagesPerFolder: Int? = nil, samplesPerGenerator: Int = 1024, videoFrames: Int = 48,
-                    cache: String? = nil) {
+                    cache: String? = nil, generatorsGroupedByBatch: Bool = false) {
             self.gan = gan
             self.real = real
             self.fake = fake
@@ -43,6 +49,7 @@ public final class DetectorBuilder {
             self.samplesPerGenerator = samplesPerGenerator
             self.videoFrames = videoFrames
             self.cache = cache
+            self.generatorsGroupedByBatch = generatorsGroupedByBatch
         }
     }
 
@@ -293,7 +300,7 @@ public final class DetectorBuilder {
                 // Each generator gets its own noise: the seed mixed with its position.
                 part = try DetectorCropSources.generatorSamples(
                     path, count: inputs.samplesPerGenerator, size: size,
-                    seed: options.training.seed &+ UInt64(index) &* 0x9E37_79B9, groupByBatch: generatorCount < 2)
+                    seed: options.training.seed &+ UInt64(index) &* 0x9E37_79B9, groupByBatch: inputs.generatorsGroupedByBatch || generatorCount < 2)
             case .video:
                 part = try DetectorCropSources.realVideo(path, frames: inputs.videoFrames, detector: try detector(),
                                                          convention: convention, size: size)
@@ -320,6 +327,7 @@ public final class DetectorBuilder {
         m["threshold_rule"] = rule
         m["validation"] = Self.json(summary)
         m["split"] = SourceSplit.rule(fraction: options.validationFraction)
+            + (inputs.generatorsGroupedByBatch ? "; generator samples grouped by sampling batch (--generator-groups batch)" : "")
         m["val_fraction"] = String(options.validationFraction)
         m["training_data"] = Self.json(records)
         m["training_counts"] = Self.json(["real": training.realCount, "fake": training.fakeCount,
@@ -332,13 +340,14 @@ public final class DetectorBuilder {
         m["fine_tuning"] = "Adam lr \(settings.learningRate) betas (\(settings.betas.0), \(settings.betas.1)), batch "
             + "\(settings.batchSize) class-balanced (half real, half fake), BCE-with-logits on fake-logits (fake = 1), "
             + "up to \(settings.epochs) epochs of \(trainer.stepsPerEpoch) batches, early stopping on validation log loss "
-            + "with patience \(settings.patience), best weights kept; BatchNorm in training mode while training, eval mode "
+            + "after temperature scaling with patience \(settings.patience), best weights kept; BatchNorm in training mode while training, eval mode "
             + "for validation"
         m["calibration"] = "temperature scaling fitted on the validation split's fake-logits (log loss)"
         m["history"] = Self.json(history.map { result in
             [
                 "epoch": Double(result.epoch), "train_loss": result.trainingLoss ?? .nan,
-                "val_log_loss": result.validationLogLoss, "val_auc": result.validationAUC ?? .nan,
+                "val_log_loss": result.validationLogLoss,
+                "val_log_loss_calibrated": result.validationCalibratedLogLoss, "val_auc": result.validationAUC ?? .nan,
                 "val_eer": result.validationEER ?? .nan, "seconds": result.seconds,
             ].filter { !$0.value.isNaN }
         })

@@ -13,9 +13,14 @@ import NN
 /// - D's BatchNorm is in training mode for the updates and in eval mode (running statistics) for
 ///   validation, as the detector scores.
 /// - After every epoch the validation crops (not augmented) are scored; the weights with the lowest
-///   validation log loss (at temperature 1) are kept, and training stops after `patience` epochs
-///   without improvement. Epoch 0 is the starting discriminator, so fine-tuning never ends worse
-///   than where it started.
+///   validation log loss *after temperature scaling* (fitted on those scores, as the builder then
+///   calibrates) are kept, and training stops after `patience` epochs without improvement. Epoch 0
+///   is the starting discriminator, so fine-tuning never ends worse than where it started.
+///
+///   Why calibrated: held-out sources (a generator checkpoint never trained on) can leave the
+///   fine-tuned detector over-confident while it ranks them better than before. Temperature scaling
+///   removes that over-confidence afterwards, so the raw log loss would stop training for a fault
+///   the calibration fixes. The raw log loss is reported beside it.
 public final class DetectorTrainer {
     public struct Settings: Sendable {
         public var epochs: Int
@@ -46,7 +51,10 @@ public final class DetectorTrainer {
         public var epoch: Int
         /// Mean training loss over the epoch (nil for epoch 0).
         public var trainingLoss: Double?
+        /// Log loss at temperature 1.
         public var validationLogLoss: Double
+        /// Log loss after temperature scaling fitted on the same scores: the early-stopping criterion.
+        public var validationCalibratedLogLoss: Double
         public var validationAUC: Double?
         public var validationEER: Double?
         public var isBest: Bool
@@ -105,8 +113,8 @@ public final class DetectorTrainer {
             }
             var result = evaluate(epoch: epoch, trainingLoss: total / Double(stepsPerEpoch),
                                   seconds: Date().timeIntervalSince(epochStart))
-            let best = history[bestEpoch].validationLogLoss
-            if result.validationLogLoss < best {
+            let best = history[bestEpoch].validationCalibratedLogLoss
+            if result.validationCalibratedLogLoss < best {
                 result.isBest = true
                 bestEpoch = epoch
                 bestState = snapshot()
@@ -178,9 +186,12 @@ public final class DetectorTrainer {
     private func evaluate(epoch: Int, trainingLoss: Double?, seconds: Double) -> EpochResult {
         let logits = Self.fakeLogits(model, validation)
         let probabilities = logits.map { 1 / (1 + exp(-$0)) }
+        let calibration = TemperatureScaling.fit(logits: logits, labels: validation.labels)
         return EpochResult(
             epoch: epoch, trainingLoss: trainingLoss,
             validationLogLoss: Metrics.logLoss(labels: validation.labels, probabilities: probabilities),
+            validationCalibratedLogLoss: Metrics.logLoss(
+                labels: validation.labels, probabilities: logits.map { calibration.probability(logit: $0) }),
             validationAUC: Metrics.auc(labels: validation.labels, scores: logits),
             validationEER: Metrics.equalErrorRate(labels: validation.labels, scores: logits)?.rate,
             isBest: false, seconds: seconds)

@@ -29,12 +29,12 @@ struct DetectorBuildCommand: ParsableCommand {
             Validation split by source, never by frame: UTKFace chips by their original_md5 (the \
             index column), video crops by source video (an altered video by its truth file's \
             source.sha256), generator samples by generator file (by sampling batch of 64 when \
-            only one generator is given). A group is validation when a SHA-256 hash bucket of it \
+            only one generator is given, or with --generator-groups batch). A group is validation when a SHA-256 hash bucket of it \
             falls below --val-fraction; each kind with two or more groups has one on each side.
 
             Fine-tuning: Adam, class-balanced batches (half real, half fake), BCE-with-logits on \
-            fake-logits; early stopping on validation log loss (--patience), keeping the best \
-            weights. Then temperature scaling on the validation fake-logits, and the threshold at \
+            fake-logits; early stopping on validation log loss after temperature scaling \
+            (--patience), keeping the best weights. Then temperature scaling on the validation fake-logits, and the threshold at \
             the equal error rate or at --fpr. The file's metadata records the GAN and every input \
             with their SHA-256, the split rule, the augmentation, the seed, the epochs and the \
             validation metrics. Nothing is written unless the build succeeds.
@@ -57,6 +57,8 @@ struct DetectorBuildCommand: ParsableCommand {
     var maxImages: Int?
     @Option(help: "Samples drawn from each generator or checkpoint.")
     var samplesPerGenerator = 1024
+    @Option(help: "Split generator samples by 'file' (validation on a generator never trained on) or by sampling 'batch' of 64 (new samples of the same generators).")
+    var generatorGroups = "file"
     @Option(help: "Frames sampled evenly per video (over the altered frames of an altered video).")
     var videoFrames = 48
     @Option(name: .customLong("min-face"), help: "Smallest face side in video frames, in pixels.")
@@ -96,6 +98,7 @@ struct DetectorBuildCommand: ParsableCommand {
         if samplesPerGenerator < 1 { throw ValidationError("--samples-per-generator must be at least 1.") }
         if videoFrames < 1 { throw ValidationError("--video-frames must be at least 1.") }
         if let maxImages, maxImages < 1 { throw ValidationError("--max-images must be at least 1.") }
+        if !["file", "batch"].contains(generatorGroups) { throw ValidationError("--generator-groups must be file or batch, got '\(generatorGroups)'.") }
         if realIndex == nil && realSplit != nil { throw ValidationError("--real-split needs --real-index CSV.") }
     }
 
@@ -110,7 +113,7 @@ struct DetectorBuildCommand: ParsableCommand {
         let inputs = DetectorBuilder.Inputs(
             gan: gan, real: real, fake: fake, realIndex: realIndex, realSplit: realSplit ?? (realIndex != nil ? "train" : nil),
             maxImagesPerFolder: maxImages, samplesPerGenerator: samplesPerGenerator, videoFrames: videoFrames,
-            cache: noCache ? nil : cache ?? FaceImageSet.defaultCacheFolder)
+            cache: noCache ? nil : cache ?? FaceImageSet.defaultCacheFolder, generatorsGroupedByBatch: generatorGroups == "batch")
         let training = DetectorTrainer.Settings(
             epochs: epochs, batchSize: batch, learningRate: lr, patience: patience, seed: seed,
             augmentation: noAugment ? .none : .standard)
@@ -177,8 +180,9 @@ final class BuildReporter {
             let auc = result.validationAUC.map { String(format: "%.4f", $0) } ?? "n/a"
             let eer = result.validationEER.map { String(format: "%.4f", $0) } ?? "n/a"
             let train = result.trainingLoss.map { String(format: "train loss %.4f, ", $0) } ?? "starting discriminator: "
-            Terminal.error(String(format: "epoch %d/%d: %@val log loss %.4f, AUC %@, EER %@%@ (%.0f s)", result.epoch, epochs, train,
-                                  result.validationLogLoss, auc, eer, result.isBest ? ", best" : "", result.seconds))
+            Terminal.error(String(format: "epoch %d/%d: %@val log loss %.4f (%.4f calibrated), AUC %@, EER %@%@ (%.0f s)",
+                                  result.epoch, epochs, train, result.validationLogLoss, result.validationCalibratedLogLoss,
+                                  auc, eer, result.isBest ? ", best" : "", result.seconds))
         }
     }
 
