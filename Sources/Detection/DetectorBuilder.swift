@@ -215,8 +215,17 @@ public final class DetectorBuilder {
         var kinds: [(String, SourceKind)] = []
         for path in inputs.real { kinds.append((path, try Self.kind(of: path, fake: false))) }
         for path in inputs.fake { kinds.append((path, try Self.kind(of: path, fake: true))) }
-        let (crops, records) = try collect(kinds, size: model.imageSize, convention: model.crop, report)
+        var (crops, records) = try collect(kinds, size: model.imageSize, convention: model.crop, report)
         let (training, validation) = SourceSplit.split(crops, fraction: options.validationFraction)
+        // Which side each input landed on, for the metadata: its crops come one input after another.
+        let validationGroups = Set(validation.groups)
+        var offset = 0
+        for i in records.indices {
+            let range = offset..<(offset + records[i].crops)
+            records[i].details["validation_crops"] = String(range.filter { validationGroups.contains(crops.groups[$0]) }.count)
+            offset = range.upperBound
+        }
+        crops = LabelledCrops(size: crops.size)  // free the joined copy
         for (name, part) in [("training", training), ("validation", validation)] where part.realCount == 0 || part.fakeCount == 0 {
             let missing = part.realCount == 0 ? "real" : "fake"
             throw DetectorError(

@@ -124,6 +124,9 @@ struct DetectorBuildCommand: ParsableCommand {
         let start = Date()
         let result = try DetectorBuilder(inputs: inputs, options: options).build { reporter.handle($0) }
         reporter.finish()
+        for record in result.records where record.kind != "image-folder" && record.details["validation_crops"] == String(record.crops) {
+            Terminal.error("validation source: \(record.label) \(record.kind) \(record.path)")
+        }
         try result.model.write(to: URL(fileURLWithPath: out), extra: result.metadata)
         let s = result.summary
         Terminal.error(String(
