@@ -86,7 +86,7 @@ let package = Package(
         .testTarget(name: "GANTests", dependencies: ["GAN", "TestSupport"]),
         .testTarget(name: "FacesTests", dependencies: ["Faces", "Media"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Media", "NN", "TestSupport"]),
-        .testTarget(name: "DetectionTests", dependencies: ["Detection", "Media", "Faces", "GAN", "NN", "TestSupport"]),
+        .testTarget(name: "DetectionTests", dependencies: ["Detection", "Media", "Faces", "GAN", "NN", "Datasets", "TestSupport"]),
         .testTarget(
             name: "ManipulationTests", dependencies: ["Manipulation", "Media", "Faces", "GAN", "NN", "Datasets", "TestSupport"]),
         .testTarget(

@@ -14,7 +14,7 @@ struct Deepfake: ParsableCommand {
         version: Version.string,
         subcommands: [
             ProbeCommand.self, FramesCommand.self, FacesCommand.self, TrainCommand.self, GenerateCommand.self,
-            ScoreCommand.self, EvaluateCommand.self, AlterCommand.self,
+            ScoreCommand.self, EvaluateCommand.self, AlterCommand.self, DetectorCommand.self,
         ]
     )
 }

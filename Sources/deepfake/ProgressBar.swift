@@ -12,6 +12,8 @@ final class ProgressBar {
     private let start = Date()
     private var lastDraw = Date.distantPast
     private(set) var done = 0
+    /// Text shown after the rate, e.g. the running loss.
+    var detail = ""
     private let enabled: Bool
 
     init(_ label: String, total: Int?, unit: String = "frames", enabled: Bool = Terminal.stderrIsTerminal) {
@@ -53,6 +55,7 @@ final class ProgressBar {
             line += "\(done)"
         }
         line += String(format: "  %.1f %@/s", rate, unit)
+        if !detail.isEmpty { line += "  " + detail }
         if let total, rate > 0, done < total {
             let eta = Int(Double(total - done) / rate)
             line += String(format: "  ETA %d:%02d", eta / 60, eta % 60)

@@ -1,0 +1,247 @@
+import Foundation
+import Media
+import NN
+
+/// Fine-tunes a ``DetectorModel``'s discriminator as a real-vs-fake classifier.
+///
+/// - Loss: BCE-with-logits on fake-logits (−D's logit), fake = 1.
+/// - Batches are class-balanced: half real, half fake, interleaved (real, fake, real, …). Each
+///   class is drawn from its own shuffled order, reshuffled when used up, so the smaller class
+///   repeats within an epoch. An epoch is `training.count / batchSize` batches.
+/// - Every training crop goes through ``CropAugmentation`` with a plan drawn per batch slot from a
+///   stream seeded by (seed, epoch, batch), before the label is looked at.
+/// - D's BatchNorm is in training mode for the updates and in eval mode (running statistics) for
+///   validation, as the detector scores.
+/// - After every epoch the validation crops (not augmented) are scored; the weights with the lowest
+///   validation log loss *after temperature scaling* (fitted on those scores, as the builder then
+///   calibrates) are kept, and training stops after `patience` epochs without improvement. Epoch 0
+///   is the starting discriminator, so fine-tuning never ends worse than where it started.
+///
+///   Why calibrated: held-out sources (a generator checkpoint never trained on) can leave the
+///   fine-tuned detector over-confident while it ranks them better than before. Temperature scaling
+///   removes that over-confidence afterwards, so the raw log loss would stop training for a fault
+///   the calibration fixes. The raw log loss is reported beside it.
+public final class DetectorTrainer {
+    public struct Settings: Sendable {
+        public var epochs: Int
+        public var batchSize: Int
+        public var learningRate: Double
+        /// Adam's (β1, β2); DCGAN's (0.5, 0.999) by default, as D was trained with.
+        public var betas: (Double, Double)
+        public var patience: Int
+        public var seed: UInt64
+        public var augmentation: CropAugmentation
+
+        public init(epochs: Int = 10, batchSize: Int = 64, learningRate: Double = 2e-4, betas: (Double, Double) = (0.5, 0.999),
+                    patience: Int = 3, seed: UInt64 = 1, augmentation: CropAugmentation = .standard) {
+            precondition(batchSize >= 2 && batchSize % 2 == 0, "batch size must be even (half real, half fake)")
+            self.epochs = epochs
+            self.batchSize = batchSize
+            self.learningRate = learningRate
+            self.betas = betas
+            self.patience = patience
+            self.seed = seed
+            self.augmentation = augmentation
+        }
+    }
+
+    /// Validation scores of one epoch's weights.
+    public struct EpochResult: Sendable {
+        /// 0 for the starting weights.
+        public var epoch: Int
+        /// Mean training loss over the epoch (nil for epoch 0).
+        public var trainingLoss: Double?
+        /// Log loss at temperature 1.
+        public var validationLogLoss: Double
+        /// Log loss after temperature scaling fitted on the same scores: the early-stopping criterion.
+        public var validationCalibratedLogLoss: Double
+        public var validationAUC: Double?
+        public var validationEER: Double?
+        public var isBest: Bool
+        public var seconds: Double
+    }
+
+    public enum Event {
+        case batch(epoch: Int, step: Int, steps: Int, loss: Double)
+        case epoch(EpochResult)
+    }
+
+    public let model: DetectorModel
+    public let training: LabelledCrops
+    public let validation: LabelledCrops
+    public let settings: Settings
+    public private(set) var history: [EpochResult] = []
+    public private(set) var bestEpoch = 0
+    private let optimizer: Adam
+    private var bestState: [Tensor] = []
+    private let codec = JPEGCodec()
+
+    public init(model: DetectorModel, training: LabelledCrops, validation: LabelledCrops, settings: Settings) {
+        precondition(training.realCount > 0 && training.fakeCount > 0, "training needs both classes")
+        precondition(validation.realCount > 0 && validation.fakeCount > 0, "validation needs both classes")
+        self.model = model
+        self.training = training
+        self.validation = validation
+        self.settings = settings
+        optimizer = Adam(parameters: model.discriminator.parameters, learningRate: settings.learningRate,
+                         betas: settings.betas)
+    }
+
+    public var stepsPerEpoch: Int { max(1, training.count / settings.batchSize) }
+
+    /// Trains, then restores the best weights.
+    /// - Returns: the history, epoch 0 first.
+    /// - Throws: `MediaError` if the JPEG round trip fails.
+    @discardableResult
+    public func run(_ report: (Event) -> Void) throws(MediaError) -> [EpochResult] {
+        var initial = evaluate(epoch: 0, trainingLoss: nil, seconds: 0)
+        initial.isBest = true
+        bestState = snapshot()
+        history = [initial]
+        report(.epoch(initial))
+        var order = ClassOrder(labels: training.labels, seed: settings.seed ^ 0x4445_5445_4354)
+        var sinceBest = 0
+        for epoch in 1...max(1, settings.epochs) {
+            let epochStart = Date()
+            model.discriminator.setTraining(true)
+            var total = 0.0
+            for step in 0..<stepsPerEpoch {
+                let indices = order.balancedBatch(size: settings.batchSize)
+                let loss = try trainStep(indices: indices, epoch: epoch, step: step)
+                total += loss
+                report(.batch(epoch: epoch, step: step + 1, steps: stepsPerEpoch, loss: loss))
+            }
+            var result = evaluate(epoch: epoch, trainingLoss: total / Double(stepsPerEpoch),
+                                  seconds: Date().timeIntervalSince(epochStart))
+            let best = history[bestEpoch].validationCalibratedLogLoss
+            if result.validationCalibratedLogLoss < best {
+                result.isBest = true
+                bestEpoch = epoch
+                bestState = snapshot()
+                sinceBest = 0
+            } else {
+                sinceBest += 1
+            }
+            history.append(result)
+            report(.epoch(result))
+            if sinceBest >= settings.patience { break }
+        }
+        restore(bestState)
+        model.discriminator.setTraining(false)
+        return history
+    }
+
+    /// The plan stream of one batch: it depends on the seed, the epoch and the batch only.
+    public static func augmentationStream(seed: UInt64, epoch: Int, step: Int) -> SeededGenerator {
+        var mixer = SeededGenerator(seed: seed ^ 0x4155_474D_454E_54)
+        for value in [UInt64(epoch), UInt64(step)] { mixer.state ^= mixer.next() &+ value }
+        return SeededGenerator(seed: mixer.next())
+    }
+
+    /// The augmented images of a batch, plan k drawn for slot k whatever its label.
+    public static func augmentedBatch(
+        _ crops: LabelledCrops, indices: [Int], augmentation: CropAugmentation, random: inout SeededGenerator,
+        codec: JPEGCodec
+    ) throws(MediaError) -> [RGBImage] {
+        var images: [RGBImage] = []
+        images.reserveCapacity(indices.count)
+        for index in indices {
+            let plan = augmentation.plan(using: &random)
+            images.append(try CropAugmentation.apply(plan, to: crops.image(at: index), codec: codec))
+        }
+        return images
+    }
+
+    /// Fake-logits of crops in eval mode, in chunks of 256.
+    public static func fakeLogits(_ model: DetectorModel, _ crops: LabelledCrops) -> [Double] {
+        var logits: [Double] = []
+        logits.reserveCapacity(crops.count)
+        for start in stride(from: 0, to: crops.count, by: 256) {
+            let images = (start..<min(start + 256, crops.count)).map { crops.image(at: $0) }
+            logits += model.fakeLogits(LabelledCrops.tensor(images, size: crops.size))
+        }
+        return logits
+    }
+
+    // MARK: - Private
+
+    private func trainStep(indices: [Int], epoch: Int, step: Int) throws(MediaError) -> Double {
+        var random = Self.augmentationStream(seed: settings.seed, epoch: epoch, step: step)
+        let images = try Self.augmentedBatch(training, indices: indices, augmentation: settings.augmentation,
+                                             random: &random, codec: codec)
+        let input = LabelledCrops.tensor(images, size: training.size)
+        let n = indices.count
+        let realLogits = model.logitNetwork.forward(input, recording: true)
+        let fakeLogits = Tensor(shape: [n], data: realLogits.data.map { -$0 })
+        let targets = Tensor(shape: [n], data: indices.map { Float(training.labels[$0]) })
+        let (loss, gradient) = Loss.binaryCrossEntropyWithLogits(logits: fakeLogits, targets: targets)
+        model.discriminator.zeroGradients()
+        // d loss / d realLogit = −d loss / d fakeLogit.
+        let gradOutput = Tensor(shape: realLogits.shape, data: gradient.data.map { -$0 })
+        _ = model.logitNetwork.backward(gradOutput, inputGradient: false, parameterGradients: true)
+        optimizer.step()
+        return Double(loss)
+    }
+
+    private func evaluate(epoch: Int, trainingLoss: Double?, seconds: Double) -> EpochResult {
+        let logits = Self.fakeLogits(model, validation)
+        let probabilities = logits.map { 1 / (1 + exp(-$0)) }
+        let calibration = TemperatureScaling.fit(logits: logits, labels: validation.labels)
+        return EpochResult(
+            epoch: epoch, trainingLoss: trainingLoss,
+            validationLogLoss: Metrics.logLoss(labels: validation.labels, probabilities: probabilities),
+            validationCalibratedLogLoss: Metrics.logLoss(
+                labels: validation.labels, probabilities: logits.map { calibration.probability(logit: $0) }),
+            validationAUC: Metrics.auc(labels: validation.labels, scores: logits),
+            validationEER: Metrics.equalErrorRate(labels: validation.labels, scores: logits)?.rate,
+            isBest: false, seconds: seconds)
+    }
+
+    private func snapshot() -> [Tensor] {
+        model.discriminator.stateEntries().map(\.entry.value)
+    }
+
+    private func restore(_ state: [Tensor]) {
+        for ((_, entry), value) in zip(model.discriminator.stateEntries(), state) {
+            switch entry {
+            case .parameter(let parameter): parameter.value = value
+            case .buffer(let buffer): buffer.value = value
+            }
+        }
+    }
+}
+
+/// Class-balanced sampling: separate shuffled orders of the real and the fake indices, each
+/// reshuffled when used up.
+struct ClassOrder {
+    private var pools: [[Int]]
+    private var positions = [0, 0]
+    private var random: SeededGenerator
+
+    init(labels: [Int], seed: UInt64) {
+        random = SeededGenerator(seed: seed)
+        pools = [labels.indices.filter { labels[$0] == 0 }, labels.indices.filter { labels[$0] == 1 }]
+        pools[0].shuffle(using: &random)
+        pools[1].shuffle(using: &random)
+    }
+
+    /// `size / 2` real and `size / 2` fake indices, interleaved real, fake, real, ….
+    mutating func balancedBatch(size: Int) -> [Int] {
+        var out: [Int] = []
+        out.reserveCapacity(size)
+        for _ in 0..<(size / 2) {
+            out.append(next(0))
+            out.append(next(1))
+        }
+        return out
+    }
+
+    private mutating func next(_ label: Int) -> Int {
+        if positions[label] >= pools[label].count {
+            pools[label].shuffle(using: &random)
+            positions[label] = 0
+        }
+        defer { positions[label] += 1 }
+        return pools[label][positions[label]]
+    }
+}

@@ -1,0 +1,95 @@
+import Datasets
+import Faces
+import Foundation
+import Media
+
+/// Video → tracked face crops: every frame is decoded (the shot-change detector needs them all),
+/// faces are found and tracked on the sampled ones with ``VideoFaceFinder``, and each tracked box is
+/// cut by the crop convention. The detector builder's reader of real and altered videos.
+public enum VideoFaceCrops {
+    /// One face in one sampled frame.
+    public struct Crop: Sendable {
+        public var frameIndex: Int
+        public var time: Double
+        public var track: Int
+        public var box: FaceBox
+        public var image: RGBImage
+    }
+
+    /// `count` frame indices evenly spaced over `candidates` (sorted), as NumPy's
+    /// `linspace(0, n − 1, count, dtype=int)` picks positions; all of them when there are fewer.
+    public static func evenly(_ candidates: [Int], count: Int) -> [Int] {
+        guard candidates.count > count else { return candidates }
+        guard count > 1 else { return [candidates[0]] }
+        return (0..<count).map { candidates[$0 * (candidates.count - 1) / (count - 1)] }
+    }
+
+    /// Crops of the faces tracked in the chosen frames.
+    /// - Parameters:
+    ///   - path: the video.
+    ///   - frames: the frame indices whose faces are wanted.
+    ///   - finder: a fresh face finder for this video.
+    ///   - convention: how crops are cut around boxes.
+    ///   - size: the crop side.
+    /// - Throws: `MediaError` when the video cannot be read.
+    public static func crops(
+        path: String, frames: Set<Int>, finder: VideoFaceFinder, convention: CropConvention, size: Int
+    ) throws -> [Crop] {
+        let reader = try VideoReader(path: path)
+        var images: [Int: RGBImage] = [:]
+        var out: [Crop] = []
+        func emit(_ finished: [FaceTracker.FinishedFrame]) {
+            for frame in finished {
+                guard let image = images.removeValue(forKey: frame.frameIndex) else { continue }
+                for tracked in frame.boxes {
+                    out.append(Crop(
+                        frameIndex: frame.frameIndex, time: frame.time, track: tracked.trackID, box: tracked.box,
+                        image: FaceCrop.crop(image, box: tracked.box, convention: convention, size: size)))
+                }
+            }
+        }
+        try reader.forEachFrame(.all) { frame in
+            let sampled = frames.contains(frame.index)
+            if sampled { images[frame.index] = frame.image }
+            emit(finder.process(frameIndex: frame.index, time: frame.time, image: frame.image, sampled: sampled))
+        }
+        emit(finder.finish())
+        return out.sorted { ($0.frameIndex, $0.track) < ($1.frameIndex, $1.track) }
+    }
+
+    /// The number of frames of a video (the header's count, else counted by decoding).
+    public static func frameCount(path: String) throws(MediaError) -> Int {
+        let reader = try VideoReader(path: path)
+        if let count = reader.info.frameCount { return count }
+        return try reader.countFrames()
+    }
+}
+
+/// Which tracked faces of an altered video are fake: those whose box overlaps a box the truth file
+/// lists for that frame. Faces in frames the truth file does not list, or that overlap no listed
+/// box, are left out (not used as fake, and not as real either: they came out of the altering
+/// pipeline).
+public enum TruthMatching {
+    /// The overlap a tracked box needs with a truth box to count as that altered face.
+    public static let minimumIoU = 0.3
+
+    /// The crops that match an altered face of the truth record.
+    public static func fakeCrops(_ crops: [VideoFaceCrops.Crop], truth: TruthRecord) -> [VideoFaceCrops.Crop] {
+        var boxesByFrame: [Int: [FaceBox]] = [:]
+        for frame in truth.frames {
+            for face in frame.faces where face.box.count == 4 {
+                boxesByFrame[frame.index, default: []].append(
+                    FaceBox(x: face.box[0], y: face.box[1], width: face.box[2], height: face.box[3]))
+            }
+        }
+        return crops.filter { crop in
+            guard let boxes = boxesByFrame[crop.frameIndex] else { return false }
+            return boxes.contains { $0.iou(crop.box) >= minimumIoU }
+        }
+    }
+
+    /// The frames with at least one altered face, in order.
+    public static func alteredFrames(_ truth: TruthRecord) -> [Int] {
+        truth.frames.filter { !$0.faces.isEmpty }.map(\.index).sorted()
+    }
+}

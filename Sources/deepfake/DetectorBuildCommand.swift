@@ -1,0 +1,195 @@
+import ArgumentParser
+import Datasets
+import Detection
+import Foundation
+
+struct DetectorBuildCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "build",
+        abstract: "Fine-tune a GAN's discriminator into a calibrated fake detector.",
+        discussion: """
+            Starts from the discriminator of --gan (a training checkpoint, or a G+D file from \
+            models/), fine-tunes it on real against fake 64x64 face crops, calibrates it and sets \
+            its threshold, and writes a detector file (schema deepfake-detector/1).
+
+            PATH kinds. --real: a folder of face chips (PNG/JPEG, e.g. utkface/faces64; \
+            --real-index CSV and --real-split choose rows, as in 'deepfake train'), or a video \
+            (faces found and tracked in --video-frames evenly spaced frames, cut by the crop \
+            convention). --fake: a GAN checkpoint, generator file or G+D models/ file \
+            (.safetensors; --samples-per-generator seeded samples each, BatchNorm on batches of \
+            64; several checkpoints of one run give variety), an altered video with its \
+            VIDEO.truth.json from 'deepfake alter' (only the faces the truth file lists, matched by \
+            IoU >= 0.3, in frames it lists), or a folder of generated face images.
+
+            Real and fake crops get the same seeded augmentation, drawn before the label is \
+            seen: down-and-up resizing (p 0.3), Gaussian blur (p 0.2), Gaussian noise (p 0.2), a \
+            JPEG round trip through libavcodec at quality 30-95 (p 0.5) and a horizontal flip \
+            (p 0.5).
+
+            Validation split by source, never by frame: UTKFace chips by their original_md5 (the \
+            index column), video crops by source video (an altered video by its truth file's \
+            source.sha256), generator samples by generator file (by sampling batch of 64 when \
+            only one generator is given, or with --generator-groups batch). A group is validation when a SHA-256 hash bucket of it \
+            falls below --val-fraction; each kind with two or more groups has one on each side.
+
+            Fine-tuning: Adam, class-balanced batches (half real, half fake), BCE-with-logits on \
+            fake-logits; early stopping on validation log loss after temperature scaling \
+            (--patience), keeping the best weights. Then temperature scaling on the validation fake-logits, and the threshold at \
+            the equal error rate or at --fpr. The file's metadata records the GAN and every input \
+            with their SHA-256, the split rule, the augmentation, the seed, the epochs and the \
+            validation metrics. Nothing is written unless the build succeeds.
+            """)
+
+    @Option(help: "The GAN whose discriminator to start from: a training checkpoint or a G+D models/ file.")
+    var gan: String
+    @Option(help: "Real faces: a folder of face chips or a video (repeatable).")
+    var real: [String] = []
+    @Option(help: "Fake faces: a GAN checkpoint or generator file, an altered video with its .truth.json, or a folder of generated images (repeatable).")
+    var fake: [String] = []
+    @Option(help: "The detector file to write.")
+    var out: String
+
+    @Option(help: "Index CSV of the real image folders, with 'file', 'split' and 'original_md5' columns (e.g. utkface/index.csv).")
+    var realIndex: String?
+    @Option(help: "Use only index rows whose 'split' column has this value (default 'train' with --real-index).")
+    var realSplit: String?
+    @Option(help: "At most N chips per real image folder, evenly spread (quick runs).")
+    var maxImages: Int?
+    @Option(help: "Samples drawn from each generator or checkpoint.")
+    var samplesPerGenerator = 1024
+    @Option(help: "Split generator samples by 'file' (validation on a generator never trained on) or by sampling 'batch' of 64 (new samples of the same generators).")
+    var generatorGroups = "file"
+    @Option(help: "Frames sampled evenly per video (over the altered frames of an altered video).")
+    var videoFrames = 48
+    @Option(name: .customLong("min-face"), help: "Smallest face side in video frames, in pixels.")
+    var minFace = 40
+    @Option(name: .customLong("detect-side"), help: "Find faces on a copy whose longer side is at most PX pixels (0: full size).")
+    var detectSide = 0
+
+    @Option(help: "Share of the sources held out for validation, calibration and the threshold.")
+    var valFraction = 0.2
+    @Option(help: "Set the threshold at this false-positive rate on validation instead of at the equal error rate.")
+    var fpr: Double?
+    @Option(help: "Most epochs.")
+    var epochs = 10
+    @Option(help: "Stop after N epochs without a lower validation log loss.")
+    var patience = 3
+    @Option(help: "Batch size (even: half real, half fake).")
+    var batch = 64
+    @Option(help: "Adam learning rate.")
+    var lr = 2e-4
+    @Option(help: "Seed of generator samples, batch order and augmentation.")
+    var seed: UInt64 = 1
+    @Flag(help: "Train without augmentation.")
+    var noAugment = false
+    @Option(help: "Dataset cache folder (default $DEEPFAKE_CACHE or ~/.cache/deepfake/datasets).")
+    var cache: String?
+    @Flag(help: "Do not read or write the dataset cache.")
+    var noCache = false
+
+    func validate() throws {
+        if real.isEmpty { throw ValidationError("Give at least one --real PATH (a folder of face chips or a video).") }
+        if fake.isEmpty { throw ValidationError("Give at least one --fake PATH (a GAN checkpoint, generator file or altered video).") }
+        if !(valFraction > 0 && valFraction < 1) { throw ValidationError("--val-fraction must be between 0 and 1, got \(valFraction).") }
+        if let fpr, !(fpr > 0 && fpr < 1) { throw ValidationError("--fpr must be between 0 and 1, got \(fpr).") }
+        if epochs < 1 { throw ValidationError("--epochs must be at least 1.") }
+        if patience < 1 { throw ValidationError("--patience must be at least 1.") }
+        if batch < 2 || batch % 2 != 0 { throw ValidationError("--batch must be even and at least 2 (half real, half fake).") }
+        if samplesPerGenerator < 1 { throw ValidationError("--samples-per-generator must be at least 1.") }
+        if videoFrames < 1 { throw ValidationError("--video-frames must be at least 1.") }
+        if let maxImages, maxImages < 1 { throw ValidationError("--max-images must be at least 1.") }
+        if !["file", "batch"].contains(generatorGroups) { throw ValidationError("--generator-groups must be file or batch, got '\(generatorGroups)'.") }
+        if realIndex == nil && realSplit != nil { throw ValidationError("--real-split needs --real-index CSV.") }
+    }
+
+    func run() throws {
+        let folder = (out as NSString).deletingLastPathComponent
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: folder.isEmpty ? "." : folder, isDirectory: &isDirectory),
+              isDirectory.boolValue
+        else {
+            throw CleanError("Cannot write '\(out)': the folder '\(folder)' does not exist. Create it first.")
+        }
+        let inputs = DetectorBuilder.Inputs(
+            gan: gan, real: real, fake: fake, realIndex: realIndex, realSplit: realSplit ?? (realIndex != nil ? "train" : nil),
+            maxImagesPerFolder: maxImages, samplesPerGenerator: samplesPerGenerator, videoFrames: videoFrames,
+            cache: noCache ? nil : cache ?? FaceImageSet.defaultCacheFolder, generatorsGroupedByBatch: generatorGroups == "batch")
+        let training = DetectorTrainer.Settings(
+            epochs: epochs, batchSize: batch, learningRate: lr, patience: patience, seed: seed,
+            augmentation: noAugment ? .none : .standard)
+        let options = DetectorBuilder.Options(
+            validationFraction: valFraction, training: training, falsePositiveRate: fpr,
+            faceDetector: .init(minFace: minFace, detectSide: detectSide == 0 ? nil : detectSide))
+        let reporter = BuildReporter(epochs: epochs)
+        let start = Date()
+        let result = try DetectorBuilder(inputs: inputs, options: options).build { reporter.handle($0) }
+        reporter.finish()
+        for record in result.records where record.kind != "image-folder" && record.details["validation_crops"] == String(record.crops) {
+            Terminal.error("validation source: \(record.label) \(record.kind) \(record.path)")
+        }
+        try result.model.write(to: URL(fileURLWithPath: out), extra: result.metadata)
+        let s = result.summary
+        Terminal.error(String(
+            format: "validation: AUC %.4f, EER %.4f, AP %.4f, log loss %.4f -> %.4f calibrated (T %.3f); "
+                + "starting discriminator AUC %@; threshold %.4f (%@): FPR %.3f, TPR %.3f",
+            s.auc, s.eer, s.averagePrecision, s.logLossUncalibrated, s.logLossCalibrated, s.temperature,
+            s.startingAUC.map { String(format: "%.4f", $0) } ?? "n/a", s.threshold, fpr == nil ? "EER" : "FPR \(fpr!)",
+            s.falsePositiveRateAtThreshold, s.truePositiveRateAtThreshold))
+        Terminal.error(String(format: "wrote %@ in %.0f s (best epoch %@ of %@)", out, Date().timeIntervalSince(start),
+                              result.metadata["best_epoch"] ?? "?", result.metadata["epochs_run"] ?? "?"))
+    }
+}
+
+/// Progress of a build on standard error: one line per source, the split, a progress bar per epoch
+/// with the running loss (a line every 50 batches when not on a terminal), one line per epoch.
+final class BuildReporter {
+    private let epochs: Int
+    private var bar: ProgressBar?
+    private var lossSum = 0.0
+    private var started = Date()
+
+    init(epochs: Int) {
+        self.epochs = epochs
+    }
+
+    func handle(_ event: DetectorBuilder.Event) {
+        switch event {
+        case .sourceStarted(let kind, let path):
+            started = Date()
+            if Terminal.stderrIsTerminal { Terminal.writeAll(2, "\r\u{1B}[2Kreading \(kind) \(path) …") }
+        case .sourceDone(let record):
+            if Terminal.stderrIsTerminal { Terminal.writeAll(2, "\r\u{1B}[2K") }
+            Terminal.error(String(format: "%@ %@ %@: %d crops (%.1f s)", record.label, record.kind, record.path, record.crops,
+                                  Date().timeIntervalSince(started)))
+        case .split(let training, let validation):
+            Terminal.error("split by source: training \(training.realCount) real + \(training.fakeCount) fake "
+                           + "(\(Set(training.groups).count) groups), validation \(validation.realCount) real + "
+                           + "\(validation.fakeCount) fake (\(Set(validation.groups).count) groups)")
+        case .training(.batch(let epoch, let step, let steps, let loss), _):
+            if step == 1 {
+                bar?.finish()
+                bar = ProgressBar("epoch \(epoch)/\(epochs)", total: steps, unit: "batches")
+                lossSum = 0
+            }
+            lossSum += loss
+            bar?.detail = String(format: "loss %.4f", lossSum / Double(step))
+            bar?.advance()
+            if !Terminal.stderrIsTerminal && step % 50 == 0 {
+                Terminal.error(String(format: "epoch %d/%d batch %d/%d loss %.4f", epoch, epochs, step, steps, lossSum / Double(step)))
+            }
+        case .training(.epoch(let result), _):
+            bar?.finish()
+            bar = nil
+            let auc = result.validationAUC.map { String(format: "%.4f", $0) } ?? "n/a"
+            let eer = result.validationEER.map { String(format: "%.4f", $0) } ?? "n/a"
+            let train = result.trainingLoss.map { String(format: "train loss %.4f, ", $0) } ?? "starting discriminator: "
+            Terminal.error(String(format: "epoch %d/%d: %@val log loss %.4f (%.4f calibrated), AUC %@, EER %@%@ (%.0f s)",
+                                  result.epoch, epochs, train, result.validationLogLoss, result.validationCalibratedLogLoss,
+                                  auc, eer, result.isBest ? ", best" : "", result.seconds))
+        }
+    }
+
+    func finish() {
+        bar?.finish()
+    }
+}
