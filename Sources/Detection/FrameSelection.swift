@@ -34,20 +34,20 @@ public enum ScoreSampling: Sendable, Equatable, CustomStringConvertible {
     }
 }
 
-/// Decides frame by frame whether a decoded frame is sampled.
-struct FrameSelector {
+/// Decides frame by frame whether a decoded frame is sampled (`deepfake score` and `deepfake faces`).
+public struct FrameSelector {
     private var indices: Set<Int>?
     private let every: Int?
     private let interval: Double?
     private var nextTime = 0.0
     /// Frames that will be sampled, when known in advance.
-    let expected: Int?
+    public let expected: Int?
     /// Whether the sampling promised the last frame (evenly spaced), which a header that
     /// overstates the frame count can make unreachable.
-    let wantsLastFrame: Bool
+    public let wantsLastFrame: Bool
 
     /// - Parameter frameCount: the video's frame count (the header's, or counted), needed by `.count`.
-    init(_ sampling: ScoreSampling, frameCount: Int?) {
+    public init(_ sampling: ScoreSampling, frameCount: Int?) {
         switch sampling {
         case .count(let wanted):
             let total = frameCount ?? 0
@@ -79,7 +79,7 @@ struct FrameSelector {
         }
     }
 
-    mutating func take(index: Int, time: Double) -> Bool {
+    public mutating func take(index: Int, time: Double) -> Bool {
         if let indices { return indices.contains(index) }
         if let every { return index % every == 0 }
         if let interval {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Detection
 import Faces
 import Foundation
 import Media
@@ -122,7 +123,10 @@ struct FacesCommand: ParsableCommand {
 
     private func processVideo(_ path: String, detector: FaceDetector, writer: FacesIndexWriter) throws -> FacesSummary {
         let reader = try VideoReader(path: path)
-        var selector = try FrameSelector(reader: reader, count: count, every: every, fps: fps)
+        let sampling: ScoreSampling = count.map { .count($0) } ?? every.map { .every($0) } ?? fps.map { .fps($0) } ?? .standard
+        var frameCount = reader.info.frameCount
+        if frameCount == nil, case .count = sampling { frameCount = try reader.countFrames() }
+        var selector = FrameSelector(sampling, frameCount: frameCount)
         let finder = VideoFaceFinder(detector: detector, settings: .init(detectEvery: detectionInterval))
         var summary = FacesSummary()
         var images: [Int: RGBImage] = [:]
@@ -149,7 +153,7 @@ struct FacesCommand: ParsableCommand {
         }
         // A header can promise more frames than decode (no_face.mp4: 98 vs 97); the last evenly
         // spaced index then never comes, so the last frame stands in for it.
-        if let last, !last.sampled, let expected = selector.expected, summary.framesSampled < expected, count != nil || (every == nil && fps == nil) {
+        if let last, !last.sampled, selector.wantsLastFrame, let expected = selector.expected, summary.framesSampled < expected {
             images[last.frame.index] = last.frame.image
             summary.framesSampled += 1
             try emit(finder.process(frameIndex: last.frame.index, time: last.frame.time, image: last.frame.image, sampled: true))
@@ -175,47 +179,6 @@ struct FacesSummary {
 
     func line(for name: String) -> String {
         "\(name): \(framesRead) frames read, \(framesSampled) sampled, \(faces) faces, \(tracks) tracks, \(shotChanges) shot changes"
-    }
-}
-
-/// Decides which decoded frames are sampled, as Media's `FrameSampling` would pick them, while
-/// every frame is decoded (the shot-change detector needs them all).
-struct FrameSelector {
-    private var indices: Set<Int>?
-    private let every: Int?
-    private let interval: Double?
-    private var nextTime = 0.0
-    let expected: Int?
-
-    init(reader: VideoReader, count: Int?, every: Int?, fps: Double?) throws {
-        self.every = every
-        interval = fps.map { 1 / $0 }
-        if every == nil && fps == nil {
-            let wanted = count ?? 32
-            let total = try reader.info.frameCount ?? reader.countFrames()
-            if total <= wanted {
-                indices = Set(0..<total)
-            } else {
-                // NumPy's linspace(0, N - 1, count, dtype=int), as FrameSampling.evenly.
-                indices = Set((0..<wanted).map { $0 * (total - 1) / max(wanted - 1, 1) })
-            }
-            expected = indices?.count
-        } else if let every {
-            expected = reader.info.frameCount.map { ($0 + every - 1) / every }
-        } else {
-            expected = nil
-        }
-    }
-
-    mutating func take(index: Int, time: Double) -> Bool {
-        if let indices { return indices.contains(index) }
-        if let every { return index % every == 0 }
-        if let interval {
-            guard time + 1e-6 >= nextTime else { return false }
-            while nextTime <= time + 1e-6 { nextTime += interval }
-            return true
-        }
-        return true
     }
 }
 

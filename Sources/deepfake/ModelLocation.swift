@@ -12,15 +12,20 @@ enum ModelLocation {
     /// The shipped GAN's path (for `deepfake alter`).
     /// - Throws: `CleanError` saying where it looked and how to get it.
     static func defaultGenerator() throws -> String {
+        try locate(generatorName, what: "generator",
+                   remedy: "Train it with tools/train_generator.sh, set $DEEPFAKE_MODELS to the folder that holds it, "
+                       + "or pass --model FILE (a GAN file or training checkpoint).")
+    }
+
+    /// The first of `candidateFolders()` holding `name`.
+    static func locate(_ name: String, what: String, remedy: String) throws -> String {
         let folders = candidateFolders()
         for folder in folders {
-            let path = (folder as NSString).appendingPathComponent(generatorName)
+            let path = (folder as NSString).appendingPathComponent(name)
             if FileManager.default.fileExists(atPath: path) { return path }
         }
         let looked = folders.isEmpty ? "no models/ folder above the executable and $DEEPFAKE_MODELS unset" : folders.joined(separator: ", ")
-        throw CleanError(
-            "no default generator: \(generatorName) is not in \(looked). Train it with tools/train_generator.sh, "
-                + "set $DEEPFAKE_MODELS to the folder that holds it, or pass --model FILE (a GAN file or training checkpoint).")
+        throw CleanError("no default \(what): \(name) is not in \(looked). " + remedy)
     }
 
     /// The models folders searched, in order.
@@ -46,15 +51,9 @@ enum ModelLocation {
     /// The default detector's path.
     /// - Throws: `CleanError` saying where it looked and how to get a model.
     static func defaultDetector() throws -> String {
-        let folders = candidateFolders()
-        for folder in folders {
-            let path = (folder as NSString).appendingPathComponent(detectorName)
-            if FileManager.default.fileExists(atPath: path) { return path }
-        }
-        let looked = folders.isEmpty ? "no models/ folder above the executable and $DEEPFAKE_MODELS unset" : folders.joined(separator: ", ")
-        throw CleanError(
-            "no default detector: \(detectorName) is not in \(looked). Build it with `deepfake detector build` "
-                + "(see models/README.md), set $DEEPFAKE_MODELS to the folder that holds it, or pass --model FILE "
-                + "(a detector file, or a GAN checkpoint to use its discriminator uncalibrated).")
+        try locate(detectorName, what: "detector",
+                   remedy: "Build it with `deepfake detector build` (see models/README.md), set $DEEPFAKE_MODELS to the "
+                       + "folder that holds it, or pass --model FILE (a detector file, or a GAN checkpoint to use its "
+                       + "discriminator uncalibrated).")
     }
 }

@@ -18,6 +18,7 @@ struct PipelineBench: ParsableCommand {
     @Option var threads = 2
     @Option(help: "Tracker smoothing (weight of the new detection).") var smoothing = FaceTracker.Settings().smoothing
     @Option(help: "Hold track ends (true/false).") var hold = FaceTracker.Settings().holdEnds
+    @Flag(help: "Between full scans, scan near the open tracks (VideoFaceFinder.confirmBetween).") var confirm = false
 
     func run() throws {
         let frames = try loadManifest(manifest)
@@ -38,7 +39,8 @@ struct PipelineBench: ParsableCommand {
             var end = start
             while end < frames.count && frames[end].source == frames[start].source { end += 1 }
             let finder = VideoFaceFinder(
-                detector: detector, settings: .init(detectEvery: detectEvery, tracker: .init(smoothing: smoothing, holdEnds: hold)))
+                detector: detector,
+                settings: .init(detectEvery: detectEvery, tracker: .init(smoothing: smoothing, holdEnds: hold), confirmBetween: confirm))
             var position: [Int: Int] = [:]
             var t = 0.0
             func collect(_ done: [FaceTracker.FinishedFrame]) {
@@ -62,7 +64,7 @@ struct PipelineBench: ParsableCommand {
             seconds += t
             let part = Agreement.measure(
                 ours: Array(ours[start..<end]), reference: reference.frames[start..<end].map { $0.boxes.map(FaceBox.init) }, iou: 0.5)
-            perSource.append((frames[start].source + " " + part.summary, end - start, finder.detectedFrames, t))
+            perSource.append((frames[start].source + " " + part.summary, end - start, finder.detectedFrames + finder.confirmedFrames, t))
             start = end
         }
         for (source, n, detected, t) in perSource {
@@ -86,7 +88,7 @@ struct PipelineBench: ParsableCommand {
         for (origin, (n, empty)) in unmatched.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
             print("  \(origin.rawValue): \(counts[origin] ?? 0) boxes, \(n) without an OpenCV box (\(empty) on frames where OpenCV found none)")
         }
-        print("pipeline (detect-side \(detectSide), detect-every \(detectEvery), tracking) vs OpenCV full resolution, every frame:")
+        print("pipeline (detect-side \(detectSide), detect-every \(detectEvery)\(confirm ? ", near-track scans between" : ""), tracking) vs OpenCV full resolution, every frame:")
         print("  " + agreement.summary)
         print(String(format: "  speed: ours %.2f frames/s, opencv %.2f frames/s, ratio %.2fx",
                      Double(frames.count) / seconds, Double(frames.count) / cvSeconds, cvSeconds / seconds))
