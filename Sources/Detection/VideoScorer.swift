@@ -31,7 +31,7 @@ public struct ScoreSettings: Sendable, Equatable {
     }
 
     /// The detection interval in sampled frames.
-    public var detectionInterval: Int { detectEvery ?? (sampling.isConsecutive ? 2 : 1) }
+    public var detectionInterval: Int { detectEvery ?? (sampling.isConsecutive ? 3 : 1) }
 }
 
 /// One scored input: the report, and each track's most and least suspicious crop for the HTML page.
@@ -205,7 +205,9 @@ private final class ScoringRun {
         let iterator = try reader.frames(.all)
         timings["decode", default: 0] += seconds(since: t)
 
-        let finder = VideoFaceFinder(detector: scorer.detector, settings: .init(detectEvery: scorer.settings.detectionInterval))
+        let finder = VideoFaceFinder(
+            detector: scorer.detector,
+            settings: .init(detectEvery: scorer.settings.detectionInterval, confirmBetween: scorer.settings.sampling.isConsecutive))
         var images: [Int: RGBImage] = [:]
         func release(_ frames: [FaceTracker.FinishedFrame]) {
             for frame in frames {

@@ -25,7 +25,7 @@ extension FaceDetector {
     /// than a full scan (a few pyramid levels over a small region), so a tracker can confirm its
     /// faces on every frame and leave the full scan, which finds new faces, for every Nth.
     /// - Returns: detections in frame pixels; where regions overlap, duplicates are merged.
-    public func detect(in gray: GrayImage, near boxes: [FaceBox], margin: Double = 0.5,
+    public func detect(in gray: GrayImage, near boxes: [FaceBox], margin: Double = 0.3,
                        sizeRange: ClosedRange<Double> = 0.7...1.45) -> [Detection] {
         var found: [Detection] = []
         for box in boxes {

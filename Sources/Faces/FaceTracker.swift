@@ -98,6 +98,8 @@ public final class FaceTracker {
     private var pending: [(index: Int, time: Double)] = []
     private var nextID = 0
     private var lastAttempt: Int?
+    /// The last attempt that scanned the whole frame (where a new face could have been found).
+    private var lastFullAttempt: Int?
     private var attemptInterval = 1
     private var lastCut = Int.min
 
@@ -116,17 +118,21 @@ public final class FaceTracker {
     ///   - frameIndex: increasing frame index.
     ///   - detections: the faces found, or `nil` when detection was skipped on this frame.
     ///   - shotChange: a cut happened since the previous frame; every track ends before this one.
+    ///   - fullScan: false when only the open tracks' surroundings were scanned: then a face found
+    ///     later may still be held back over the frames since the last full scan.
     /// - Returns: frames whose boxes are now final, in order.
-    public func update(frameIndex: Int, time: Double, detections: [Detection]?, shotChange: Bool = false) -> [FinishedFrame] {
+    public func update(frameIndex: Int, time: Double, detections: [Detection]?, shotChange: Bool = false,
+                       fullScan: Bool = true) -> [FinishedFrame] {
         if shotChange {
             for i in tracks.indices where tracks[i].open { close(i, cut: frameIndex) }
             lastCut = frameIndex
         }
         pending.append((frameIndex, time))
         if let detections {
-            match(detections, at: frameIndex, previousAttempt: lastAttempt)
+            match(detections, at: frameIndex, previousAttempt: lastFullAttempt)
             if let lastAttempt { attemptInterval = frameIndex - lastAttempt }
             lastAttempt = frameIndex
+            if fullScan { lastFullAttempt = frameIndex }
         }
         return release(all: false)
     }

@@ -78,7 +78,7 @@ public final class VideoFaceFinder {
         }
         let cut = cutSinceLastSample
         cutSinceLastSample = false
-        return tracker.update(frameIndex: frameIndex, time: time, detections: detections, shotChange: cut)
+        return tracker.update(frameIndex: frameIndex, time: time, detections: detections, shotChange: cut, fullScan: detectNow)
     }
 
     /// Ends all tracks and returns the remaining frames.

@@ -18,10 +18,11 @@ struct FacesCommand: ParsableCommand {
             indexes every crop (schema: schemas/faces-1.schema.json).
 
             Defaults: 32 frames evenly spaced per video, scanned at full resolution (--detect-side \
-            0), as OpenCV would. On consecutive frames (--every 1) the detector runs on every 2nd \
-            frame and the tracker interpolates the others (--detect-every 2): on the benchmark \
-            clips that is about 4-5x OpenCV's speed with over 90% box agreement both ways (make \
-            bench-faces). --detect-side 960 is faster still on 1080p video but misses many faces \
+            0), as OpenCV would. On consecutive frames (--every 1) the whole frame is scanned on \
+            every 3rd frame (--detect-every 3) and, in between, only the surroundings of the faces \
+            being tracked (a box-and-30% region, faces of 0.7-1.45x the tracked size): on the \
+            benchmark clips that is about 4x OpenCV's speed with about 91% box agreement both ways \
+            (make bench-faces). --detect-side 960 is faster still on 1080p video but misses many faces \
             under about 70 pixels.
             """)
 
@@ -58,11 +59,11 @@ struct FacesCommand: ParsableCommand {
     @Option(name: .customLong("detect-side"), help: "Detect on a copy whose longer side is at most PX pixels (0: full size).")
     var detectSide = 0
 
-    @Option(name: .customLong("detect-every"), help: "Detect on every Nth sampled frame; track in between (default: 2 with --every 1, else 1).")
+    @Option(name: .customLong("detect-every"), help: "Scan the whole frame on every Nth sampled frame; track in between (default: 3 with --every 1, else 1).")
     var detectEvery: Int?
 
     /// Consecutive frames can be tracked between detections; sparse samples cannot.
-    var detectionInterval: Int { detectEvery ?? (every == 1 ? 2 : 1) }
+    var detectionInterval: Int { detectEvery ?? (every == 1 ? 3 : 1) }
 
     func validate() throws {
         if [count != nil, every != nil, fps != nil].filter({ $0 }).count > 1 {
@@ -127,7 +128,7 @@ struct FacesCommand: ParsableCommand {
         var frameCount = reader.info.frameCount
         if frameCount == nil, case .count = sampling { frameCount = try reader.countFrames() }
         var selector = FrameSelector(sampling, frameCount: frameCount)
-        let finder = VideoFaceFinder(detector: detector, settings: .init(detectEvery: detectionInterval))
+        let finder = VideoFaceFinder(detector: detector, settings: .init(detectEvery: detectionInterval, confirmBetween: every == 1))
         var summary = FacesSummary()
         var images: [Int: RGBImage] = [:]
         let progress = ProgressBar(URL(fileURLWithPath: path).lastPathComponent, total: selector.expected)

@@ -12,8 +12,8 @@ struct ScoreCommand: ParsableCommand {
             Each input is sampled (32 frames evenly spaced by default), faces are found and \
             tracked as 'deepfake faces' does (OpenCV's frontal cascade, scale 1.1, 5 neighbours, \
             40-pixel faces, full resolution; shot changes, seen on every decoded frame, end \
-            tracks; on consecutive frames, --all or --every 1, the cascade runs on every 2nd \
-            frame and the tracker fills in between), cut by the model's crop convention at its \
+            tracks; on consecutive frames, --all or --every 1, the cascade scans the whole frame \
+            on every 3rd frame and only around the tracked faces in between), cut by the model's crop convention at its \
             image size, and scored by the detector in batches.
 
             Aggregation: a face's score is the detector's calibrated probability of fake. A \

@@ -14,11 +14,11 @@ struct PipelineBench: ParsableCommand {
     @Argument(help: "opencv_faces.py output for the same manifest (full resolution, every frame).")
     var opencv: String
     @Option(name: .customLong("detect-side")) var detectSide = 0
-    @Option(name: .customLong("detect-every"), help: "2 is what deepfake faces uses on consecutive frames.") var detectEvery = 2
+    @Option(name: .customLong("detect-every"), help: "3 is what deepfake faces uses on consecutive frames.") var detectEvery = 3
     @Option var threads = 2
     @Option(help: "Tracker smoothing (weight of the new detection).") var smoothing = FaceTracker.Settings().smoothing
     @Option(help: "Hold track ends (true/false).") var hold = FaceTracker.Settings().holdEnds
-    @Flag(help: "Between full scans, scan near the open tracks (VideoFaceFinder.confirmBetween).") var confirm = false
+    @Flag(inversion: .prefixedNo, help: "Between full scans, scan near the open tracks (as deepfake faces does).") var confirm = true
 
     func run() throws {
         let frames = try loadManifest(manifest)

@@ -150,7 +150,7 @@ enum ScoringFixtures {
             #expect(report.settings["sampling"] == sampling.description)
             #expect(report.input.frameCount == 60)
         }
-        #expect(ScoreSettings(sampling: .all).detectionInterval == 2)
+        #expect(ScoreSettings(sampling: .all).detectionInterval == 3)
         #expect(ScoreSettings(sampling: .count(32)).detectionInterval == 1)
     }
 

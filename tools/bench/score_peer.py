@@ -41,7 +41,11 @@ def main():
     meta = metadata(model_path)
     size, ndf = int(meta["image_size"]), int(meta["ndf"])
     temperature = float(meta.get("temperature", "1"))
-    crop = json.loads(meta["crop"]) if "crop" in meta else {"centerOffsetX": 0.0057, "centerOffsetY": 0.0869, "scale": 0.9697}
+    # A detector file stores its crop convention as JSON; a GAN file (used uncalibrated) names
+    # UTKFace's chips in words, and the scorer then uses the project default, utkface-chip-v1.
+    crop = {"centerOffsetX": 0.0057, "centerOffsetY": 0.0869, "scale": 0.9697}
+    if meta.get("crop", "").startswith("{"):
+        crop = json.loads(meta["crop"])
     d = Discriminator(size=size, nc=3, ndf=ndf)
     state = {k[len("discriminator."):]: v for k, v in load_file(model_path).items() if k.startswith("discriminator.")}
     d.load_state_dict(state)
