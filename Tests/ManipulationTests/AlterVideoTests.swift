@@ -118,6 +118,9 @@ import Testing
             }
         }
         let psnr = 10 * log10(255 * 255 / (outsideError / Double(outsideCount)))
+        print("\(altered.summary.truth!.mode) \(URL(fileURLWithPath: input).lastPathComponent): PSNR outside the masks "
+              + "\(String(format: "%.2f", psnr)) dB, mean change inside \(String(format: "%.1f", insideError / Double(max(insideCount, 1)))) levels, "
+              + "audio \(String(format: "%.3f", b)) s for \(String(format: "%.3f", expected)) s")
         #expect(psnr >= 38, "PSNR outside the masks \(psnr) dB")
         #expect(insideCount > 0 && insideError / Double(insideCount) >= 5, "mean change inside the masks \(insideError / Double(max(insideCount, 1)))")
 
@@ -178,6 +181,7 @@ import Testing
         #expect(altered.summary.facesAltered > 100, "\(altered.summary.facesAltered) faces")
         try Self.checkVideo(Self.hamilton, altered)
         let steady = try Self.steadiness(Self.hamilton, altered)
+        print("replace hamilton: steadiness \(steady.output) vs \(steady.input) in the source")
         #expect(steady.output <= 1.5 * steady.input, "frame-to-frame change in the boxes \(steady.output) vs \(steady.input) in the source")
     }
 
@@ -187,10 +191,12 @@ import Testing
         let inverted = try Self.alter(Self.portrait, mode: .invert, name: "portrait-invert")
         try Self.checkVideo(Self.portrait, inverted)
         let (r, i) = (try #require(replaced.summary.meanFaceError), try #require(inverted.summary.meanFaceError))
+        print("portrait: mean absolute error to the crops, invert \(i), replace \(r)")
         #expect(i <= 0.08, "invert's mean absolute error to the crops \(i)")
         #expect(i <= r / 2, "invert \(i) vs replace \(r)")
         for altered in [replaced, inverted] {
             let steady = try Self.steadiness(Self.portrait, altered)
+            print("\(altered.summary.truth!.mode) portrait: steadiness \(steady.output) vs \(steady.input) in the source")
             #expect(steady.output <= 1.5 * steady.input, "\(altered.summary.truth!.mode): \(steady.output) vs \(steady.input)")
         }
     }
