@@ -212,7 +212,9 @@ public final class FaceTracker {
 
     private func release(all: Bool) -> [FinishedFrame] {
         // A frame is final when every open track has a detection at or after it, and a detection
-        // attempt came at or after it (a face found later may be held back onto it).
+        // attempt came at or after it (a face found later may be held back onto it). Scans near
+        // the tracks count: holding frames back for a possible new face until the next full scan
+        // measured worse (more held boxes where no face was yet) than releasing them.
         let openMin = tracks.filter(\.open).map(\.lastDetection).min() ?? Int.max
         let horizon = all ? Int.max : min(openMin, lastAttempt ?? Int.min)
         var out: [FinishedFrame] = []
