@@ -13,18 +13,23 @@ MODEL=${MODEL:-models/utkface64-dcgan32.safetensors}
 out=fixtures/demo
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-swift build -c release --product deepfake >/dev/null
-bin="$(swift build -c release --show-bin-path)/deepfake"
+if [ -n "${DEEPFAKE_BIN:-}" ]; then
+  bin=$DEEPFAKE_BIN   # a binary already built (e.g. while a long job uses the release build)
+else
+  swift build -c release --product deepfake >/dev/null
+  bin="$(swift build -c release --show-bin-path)/deepfake"
+fi
 mkdir -p "$out"
 ff() { ffmpeg -hide_banner -loglevel error -y "$@"; }
 
-# Generated faces, each padded by a quarter of its side of its own edge colour, so the cascade
-# sees a whole head, not a cut-off chip.
+# Generated faces, kept when the cascade finds the face enlarged on the clip's background (a
+# chip filling the whole image is too tight a frame for it).
 "$bin" generate --model "$MODEL" --count 16 --seed 7 --out "$work/faces" 2>/dev/null
 picked=()
 for f in "$work"/faces/*.png; do
-  ff -i "$f" -vf "scale=176:176:flags=lanczos" "$work/probe.png"
-  if "$bin" faces "$work/probe.png" --out "$work/probe-faces" --min-face 60 2>&1 | grep -q ' 1 faces'; then
+  ff -i "$f" -vf "scale=176:176:flags=lanczos,pad=264:264:44:44:color=0x6b7d8c" "$work/probe.png"
+  found=$("$bin" faces "$work/probe.png" --out "$work/probe-faces" --min-face 60 2>&1)
+  if [[ "$found" == *" 1 faces"* ]]; then
     picked+=("$f")
   fi
   rm -rf "$work/probe-faces"
