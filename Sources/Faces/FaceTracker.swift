@@ -69,6 +69,12 @@ public final class FaceTracker {
         public var frameIndex: Int
         public var time: Double
         public var boxes: [TrackedBox]
+
+        public init(frameIndex: Int, time: Double, boxes: [TrackedBox]) {
+            self.frameIndex = frameIndex
+            self.time = time
+            self.boxes = boxes
+        }
     }
 
     private struct Track {

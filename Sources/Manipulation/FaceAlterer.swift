@@ -12,6 +12,9 @@ public enum AlterMode: String, Sendable, Codable, CaseIterable {
     /// The original face re-synthesised: each frame's latent is optimised to reproduce its crop
     /// (see ``GANInverter``), warm-started from the previous frame's.
     case invert
+    /// Nothing altered: every frame goes through the same writer (the laundering control for
+    /// detectors: a detector of compression would call these fake). The truth file lists no frame.
+    case reencode
 }
 
 /// Settings of `deepfake alter`.
@@ -128,6 +131,7 @@ public final class FaceAlterer {
             path: output, width: info.uprightWidth, height: info.uprightHeight, frameRate: info.frameRate,
             options: .init(crf: settings.crf, preset: settings.preset, audioSource: info.hasAudio ? input : nil))
         let finder = VideoFaceFinder(detector: detector, settings: .init(detectEvery: settings.detectEvery))
+        let reencodeOnly = settings.mode == .reencode
         var smoother = BoxSmoother(radius: settings.smoothingRadius)
         var filter = ShortTrackFilter(
             minDetections: settings.minTrackDetections,
@@ -180,7 +184,9 @@ public final class FaceAlterer {
         try reader.forEachFrame(.all) { frame in
             let t = Clock.now
             images[frame.index] = frame.image
-            let finished = finder.process(frameIndex: frame.index, time: frame.time, image: frame.image, sampled: true)
+            let finished = reencodeOnly
+                ? [FaceTracker.FinishedFrame(frameIndex: frame.index, time: frame.time, boxes: [])]
+                : finder.process(frameIndex: frame.index, time: frame.time, image: frame.image, sampled: true)
             timings["detect"]! += Clock.now - t
             try render(smoother.push(filter.push(finished)), flush: false)
             bodyTime += Clock.now - t
@@ -188,7 +194,7 @@ public final class FaceAlterer {
         timings["decode"] = Clock.now - loopStart - bodyTime
         try render(smoother.push(filter.push(finder.finish()) + filter.flush()) + smoother.flush(), flush: true)
         summary.tracks = finder.trackCount - filter.dropped.count
-        if summary.facesAltered == 0 && !allowUnchanged {
+        if summary.facesAltered == 0 && !allowUnchanged && !reencodeOnly {
             throw AlterError(.noFace, path: input,
                              "no face was found in \(summary.framesRead) frames, so nothing was altered and no output was written. "
                                 + "Try --min-face smaller than \(settings.minFace), or pass --allow-unchanged to write the copy anyway")
@@ -215,12 +221,13 @@ public final class FaceAlterer {
         }
         var picture = try ImageFile.read(input)
         let finder = VideoFaceFinder(detector: detector)
-        let frames = finder.process(frameIndex: 0, time: 0, image: picture, sampled: true) + finder.finish()
+        let frames = settings.mode == .reencode
+            ? [] : finder.process(frameIndex: 0, time: 0, image: picture, sampled: true) + finder.finish()
         var summary = AlterSummary()
         summary.framesRead = 1
         summary.tracks = finder.trackCount
         let boxes = frames.flatMap(\.boxes)
-        if boxes.isEmpty && !allowUnchanged {
+        if boxes.isEmpty && !allowUnchanged && settings.mode != .reencode {
             throw AlterError(.noFace, path: input,
                              "no face was found, so nothing was altered and no output was written. "
                                 + "Try --min-face smaller than \(settings.minFace), or pass --allow-unchanged to write the copy anyway")
@@ -253,6 +260,8 @@ public final class FaceAlterer {
         switch settings.mode {
         case .replace:
             return frames.map { $0.boxes.map { replacementFace(track: $0.trackID) } }
+        case .reencode:
+            return frames.map { _ in [] }
         case .invert:
             var crops: [Float] = [], starts: [[Float]?] = [], owners: [(frame: Int, track: Int)] = []
             let size = generator.architecture.imageSize

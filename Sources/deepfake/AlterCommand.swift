@@ -22,7 +22,8 @@ struct AlterCommand: ParsableCommand {
             frames. --mode invert re-synthesises the original face: each frame's latent is \
             optimised so that G(z) matches the crop in pixels and in D's first-block features (GAN \
             inversion), warm-started from the track's previous frame. It is slower and keeps the \
-            original's look.
+            original's look. --mode reencode alters nothing: every frame goes through the same writer \
+            (the laundering control: a detector of compression would call these fake).
 
             Video output: H.264 MP4 at CRF 18 (--crf), preset veryfast, yuv420p, the source's frame \
             rate, frame count and frame times, the source's audio stream copied unchanged (audio from \
@@ -41,7 +42,7 @@ struct AlterCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: "Output: .mp4 for a video, .png for an image.")
     var out: String
 
-    @Option(help: "replace or invert.")
+    @Option(help: "replace, invert, or reencode (nothing altered).")
     var mode: AlterMode = .replace
 
     @Option(help: "GAN file (default: models/utkface64-dcgan32.safetensors). A training checkpoint works too.")

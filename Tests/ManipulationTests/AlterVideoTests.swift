@@ -201,6 +201,28 @@ import Testing
         }
     }
 
+    /// The laundering control: nothing altered, every frame through the same writer.
+    @Test func reencodeChangesNoFaceAndKeepsTheFramesAndAudio() throws {
+        let altered = try Self.alter(Self.portrait, mode: .reencode, name: "portrait-reencode")
+        #expect(altered.summary.facesAltered == 0 && altered.summary.framesRead == 175)
+        #expect(altered.summary.truth?.frames.isEmpty == true && altered.summary.truth?.mode == "reencode")
+        #expect(altered.masks.values.allSatisfy { !$0.samples.contains { $0 > 0 } })
+        let before = try Self.frames(Self.portrait), after = try Self.frames(altered.output)
+        #expect(after.count == before.count)
+        var error = 0.0, count = 0.0
+        for (x, y) in zip(before, after) {
+            for k in 0..<x.pixels.count {
+                let d = Double(Int(x.pixels[k]) - Int(y.pixels[k]))
+                error += d * d
+            }
+            count += Double(x.pixels.count)
+        }
+        let psnr = 10 * log10(255 * 255 / (error / count))
+        print("reencode driving_d20.mp4: PSNR \(String(format: "%.2f", psnr)) dB")
+        #expect(psnr >= 38)
+        #expect(try VideoReader(path: altered.output).info.hasAudio)
+    }
+
     @Test func noFaceClipFailsAndWritesNothing() throws {
         let folder = try Self.scratch("noface")
         let output = folder + "/out.mp4"
