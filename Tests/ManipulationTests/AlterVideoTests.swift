@@ -3,6 +3,7 @@ import Faces
 import Foundation
 import GAN
 import Media
+import TestSupport
 import Testing
 
 @testable import Manipulation
@@ -128,6 +129,8 @@ import Testing
         // whose masks are nonzero, with the mask's bounding box.
         let truth = try TruthRecord.read(TruthRecord.path(for: altered.output))
         #expect(truth == altered.summary.truth)
+        let schema = Self.root.appendingPathComponent("schemas/deepfake-truth-1.schema.json")
+        #expect(try JSONSchemaValidator(schemaFile: schema).validate(Data(contentsOf: URL(fileURLWithPath: TruthRecord.path(for: altered.output)))) == [])
         #expect(truth.output.sha256 == (try SHA256.hash(file: altered.output)))
         #expect(truth.source.sha256 == (try SHA256.hash(file: input)))
         #expect(truth.generator.sha256 == (try SHA256.hash(file: model)))
@@ -221,6 +224,9 @@ import Testing
         print("reencode driving_d20.mp4: PSNR \(String(format: "%.2f", psnr)) dB")
         #expect(psnr >= 38)
         #expect(try VideoReader(path: altered.output).info.hasAudio)
+        let schema = Self.root.appendingPathComponent("schemas/deepfake-truth-1.schema.json")
+        let truth = try Data(contentsOf: URL(fileURLWithPath: TruthRecord.path(for: altered.output)))
+        #expect(try JSONSchemaValidator(schemaFile: schema).validate(truth) == [])
     }
 
     @Test func noFaceClipFailsAndWritesNothing() throws {
