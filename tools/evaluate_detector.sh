@@ -9,7 +9,9 @@
 #   4. Olivetti (grey, replicated to RGB) and dlib's face chips and photos as extra real faces, for
 #      the false-positive rate; both go through face detection and the crop convention.
 # Altered and re-encoded videos are cached in WORK (skipped when present). Prints each evaluation's
-# table and writes WORK/*.json (deepfake-detector-evaluation/1) and WORK/*.svg (ROC curves).
+# table and writes WORK/TAG*.json (deepfake-detector-evaluation/1) and WORK/TAG*.svg (ROC curves);
+# TAG (empty by default) keeps the reports of another model apart, e.g. the raw GAN discriminator:
+#   MODEL=models/utkface64-dcgan32.safetensors TAG=raw- tools/evaluate_detector.sh
 #   tools/evaluate_detector.sh            # models/deepfake-detector.safetensors
 #   MODEL=/tmp/d.safetensors WORK=/tmp/eval tools/evaluate_detector.sh
 set -euo pipefail
@@ -38,7 +40,7 @@ held_out=(
 evaluate() {  # name, then evaluate-detector arguments
   local name=$1; shift
   echo "== $name"
-  "$bin" evaluate detector --model "$MODEL" "$@" --report "$WORK/$name.json" --roc "$WORK/$name.svg"
+  "$bin" evaluate detector --model "$MODEL" "$@" --report "$WORK/${TAG:-}$name.json" --roc "$WORK/${TAG:-}$name.svg"
   echo
 }
 
