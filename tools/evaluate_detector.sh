@@ -47,7 +47,7 @@ evaluate() {  # name, then evaluate-detector arguments
 # 1. UTKFace holdout against fresh generator samples (seed 424242, never used in training).
 if [ ! -d "$WORK/holdout" ]; then
   mkdir -p "$WORK/holdout.partial"
-  awk -F, 'NR > 1 && $7 == "holdout" { print $1 }' "$DATA/utkface/index.csv" | while read -r f; do
+  tr -d '\r' < "$DATA/utkface/index.csv" | awk -F, 'NR > 1 && $7 == "holdout" { print $1 }' | while read -r f; do
     ln -sf "$(realpath "$DATA/utkface/faces64/$f")" "$WORK/holdout.partial/$f"
   done
   mv "$WORK/holdout.partial" "$WORK/holdout"
