@@ -2,7 +2,7 @@ import Foundation
 
 /// Finds the shipped models from any working directory.
 ///
-/// `$DEEPFAKE_MODELS` names the models folder when set. Otherwise the folders above the running
+/// `$DEEPFAKE_MODELS` names the models folder when set (and then it is the only one searched). Otherwise the folders above the running
 /// executable (symbolic links resolved) are walked up to the first that holds `models/`: the
 /// repository root for `.build/release/deepfake`, or an install prefix with `models/` beside `bin/`.
 enum ModelLocation {
@@ -31,8 +31,9 @@ enum ModelLocation {
     /// The models folders searched, in order.
     static func candidateFolders() -> [String] {
         var folders: [String] = []
+        // An explicit folder is the only one searched, so a pipeline knows which model it got.
         if let override = ProcessInfo.processInfo.environment["DEEPFAKE_MODELS"], !override.isEmpty {
-            folders.append(override)
+            return [override]
         }
         let executable = URL(fileURLWithPath: Bundle.main.executablePath ?? CommandLine.arguments[0]).resolvingSymlinksInPath()
         var folder = executable.deletingLastPathComponent()

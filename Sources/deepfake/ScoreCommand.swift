@@ -32,7 +32,8 @@ struct ScoreCommand: ParsableCommand {
             above the threshold.
 
             The default model is models/deepfake-detector.safetensors, found by walking up from \
-            the executable to a folder holding models/, or in $DEEPFAKE_MODELS.
+            the executable to a folder holding models/ (any working directory will do), or only \
+            in $DEEPFAKE_MODELS when that is set.
 
             Outputs: a one-line summary per input on standard error (and a progress bar on a \
             terminal). --report FILE writes the JSON report (schema \

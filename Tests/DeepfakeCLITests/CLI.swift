@@ -19,7 +19,8 @@ enum CLI {
 
     /// Runs `deepfake arguments…`, optionally as another user (`setpriv`) when running as root, with
     /// `environment` added to the test's own.
-    static func run(_ arguments: [String], asUser uid: Int? = nil, environment extra: [String: String] = [:]) throws -> Result {
+    static func run(_ arguments: [String], asUser uid: Int? = nil, environment extra: [String: String] = [:],
+                    directory: URL? = nil) throws -> Result {
         let process = Process()
         if let uid {
             process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
@@ -32,7 +33,7 @@ enum CLI {
         environment["COLUMNS"] = "100"
         for (key, value) in extra { environment[key] = value }
         process.environment = environment
-        process.currentDirectoryURL = root
+        process.currentDirectoryURL = directory ?? root
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err

@@ -124,6 +124,16 @@ struct ScoreCommandTests {
         #expect(try String(contentsOfFile: file, encoding: .utf8).split(separator: "\n").count == 2)
     }
 
+    /// The shipped detector is the default from any working directory.
+    @Test func shippedDetectorIsFoundFromAnotherFolder() throws {
+        let elsewhere = try CLI.scratch()
+        let result = try CLI.run(["score", CLI.fixture("h264_aac.mp4"), "--report", "-", "--count", "4"], directory: elsewhere)
+        #expect(result.status == 0, "\(result.stderr)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let model = try #require(report["model"] as? [String: Any])
+        #expect(model["path"] as? String == CLI.root.appendingPathComponent("models/deepfake-detector.safetensors").path)
+    }
+
     @Test func missingDefaultModelAndBadOptionsSayWhatToDo() throws {
         let out = try CLI.scratch()
         let noModel = try CLI.run(["score", CLI.fixture("h264_aac.mp4")], environment: ["DEEPFAKE_MODELS": out.path])
