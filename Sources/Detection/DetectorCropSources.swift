@@ -93,7 +93,7 @@ public enum DetectorCropSources {
         var crops = LabelledCrops(size: size)
         for n in 0..<count {
             let group = groupByBatch ? "generator:\(digest)#\(n / 64)" : "generator:\(digest)"
-            crops.append(rgb(images, index: n), label: 1, group: group)
+            crops.append(FaceTensors.image(images, index: n), label: 1, group: group)
         }
         let record = SourceRecord(kind: "generator", path: path, sha256: digest, label: "fake", crops: count,
                                   details: ["seed": String(seed), "step": stepOf(path) ?? ""].filter { !$0.value.isEmpty })
@@ -186,21 +186,5 @@ public enum DetectorCropSources {
         let name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
         guard name.hasPrefix("step-"), let step = Int(name.dropFirst(5)) else { return nil }
         return String(step)
-    }
-
-    /// Image `index` of `[N, 3, S, S]` in [-1, 1] as 8-bit RGB.
-    static func rgb(_ tensor: Tensor, index: Int) -> RGBImage {
-        let (h, w) = (tensor.shape[2], tensor.shape[3])
-        let plane = h * w
-        var pixels = [UInt8](repeating: 0, count: plane * 3)
-        tensor.withUnsafeBufferPointer { values in
-            for k in 0..<plane {
-                for c in 0..<3 {
-                    let v = values[(index * 3 + c) * plane + k]
-                    pixels[k * 3 + c] = UInt8(min(max(((v + 1) * 127.5).rounded(), 0), 255))
-                }
-            }
-        }
-        return RGBImage(width: w, height: h, pixels: pixels)
     }
 }

@@ -1,3 +1,4 @@
+import Datasets
 import Foundation
 import Media
 import NN
@@ -158,7 +159,7 @@ public final class DetectorTrainer {
         logits.reserveCapacity(crops.count)
         for start in stride(from: 0, to: crops.count, by: 256) {
             let images = (start..<min(start + 256, crops.count)).map { crops.image(at: $0) }
-            logits += model.fakeLogits(LabelledCrops.tensor(images, size: crops.size))
+            logits += model.fakeLogits(FaceTensors.batch(images))
         }
         return logits
     }
@@ -169,7 +170,7 @@ public final class DetectorTrainer {
         var random = Self.augmentationStream(seed: settings.seed, epoch: epoch, step: step)
         let images = try Self.augmentedBatch(training, indices: indices, augmentation: settings.augmentation,
                                              random: &random, codec: codec)
-        let input = LabelledCrops.tensor(images, size: training.size)
+        let input = FaceTensors.batch(images)
         let n = indices.count
         let realLogits = model.logitNetwork.forward(input, recording: true)
         let fakeLogits = Tensor(shape: [n], data: realLogits.data.map { -$0 })

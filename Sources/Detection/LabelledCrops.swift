@@ -68,19 +68,4 @@ public struct LabelledCrops: Sendable {
         return out
     }
 
-    /// Images as `[N, 3, S, S]` in [-1, 1] (`x = pixel / 127.5 − 1`, the GAN's normalisation).
-    public static func tensor(_ images: [RGBImage], size: Int) -> Tensor {
-        let plane = size * size
-        var values = [Float](repeating: 0, count: images.count * 3 * plane)
-        for (n, image) in images.enumerated() {
-            image.pixels.withUnsafeBufferPointer { p in
-                for k in 0..<plane {
-                    for c in 0..<3 {
-                        values[(n * 3 + c) * plane + k] = Float(p[k * 3 + c]) / 127.5 - 1
-                    }
-                }
-            }
-        }
-        return Tensor(shape: [images.count, 3, size, size], data: values)
-    }
 }

@@ -263,28 +263,27 @@ public final class FaceAlterer {
         case .reencode:
             return frames.map { _ in [] }
         case .invert:
-            var crops: [Float] = [], starts: [[Float]?] = [], owners: [(frame: Int, track: Int)] = []
+            var crops: [RGBImage] = [], starts: [[Float]?] = [], owners: [(frame: Int, track: Int)] = []
             let size = generator.architecture.imageSize
             for (k, frame) in frames.enumerated() {
                 for box in frame.boxes {
-                    let crop = FaceCrop.crop(pictures[k], box: box.box, convention: settings.crop, size: size)
-                    crops += Self.tensorValues(crop)
+                    crops.append(FaceCrop.crop(pictures[k], box: box.box, convention: settings.crop, size: size))
                     // Within a chunk, later frames of a track start where the track stood before it.
                     starts.append(lastLatent[box.trackID])
                     owners.append((k, box.trackID))
                 }
             }
             guard !owners.isEmpty, let inverter else { return frames.map { _ in [] } }
-            let targets = Tensor(shape: [owners.count, 3, size, size], data: crops)
+            let targets = FaceTensors.batch(crops)
             // Cold and warm starts run different iteration counts: invert them separately.
             var images = [Tensor?](repeating: nil, count: owners.count)
             let cold = owners.indices.filter { starts[$0] == nil }, warm = owners.indices.filter { starts[$0] != nil }
             for group in [cold, warm] where !group.isEmpty {
                 chunkIndex += 1
-                let result = inverter.invert(Self.select(targets, group), starts: group.map { starts[$0] },
+                let result = inverter.invert(FaceAlterer.rows(targets, group), starts: group.map { starts[$0] },
                                              seed: settings.seed &+ chunkIndex)
                 for (j, i) in group.enumerated() {
-                    images[i] = Self.select(result.images, [j])
+                    images[i] = FaceAlterer.rows(result.images, [j])
                     lastLatent[owners[i].track] = result.latents[j]
                 }
             }
@@ -309,7 +308,7 @@ public final class FaceAlterer {
         let region = FaceCrop.region(for: box.box, convention: settings.crop)
         let original = picture.cropped(x: region.x, y: region.y, width: region.side, height: region.side)
         let pasted = settings.compositor.paste(
-            Self.image(face), into: &picture, x: Double(region.x), y: Double(region.y),
+            FaceTensors.image(face), into: &picture, x: Double(region.x), y: Double(region.y),
             width: Double(region.side), height: Double(region.side))
         recordError(original: original, altered: picture.cropped(x: region.x, y: region.y, width: region.side, height: region.side),
                     mask: pasted.mask)
@@ -369,35 +368,6 @@ public final class FaceAlterer {
 
     // MARK: - Pixels
 
-    static func tensorValues(_ image: RGBImage) -> [Float] {
-        let plane = image.width * image.height
-        var values = [Float](repeating: 0, count: 3 * plane)
-        for k in 0..<plane {
-            for c in 0..<3 { values[c * plane + k] = Float(image.pixels[k * 3 + c]) / 127.5 - 1 }
-        }
-        return values
-    }
-
-    static func image(_ tensor: Tensor) -> RGBImage {
-        let (h, w) = (tensor.shape[2], tensor.shape[3])
-        let plane = h * w
-        var pixels = [UInt8](repeating: 0, count: plane * 3)
-        tensor.withUnsafeBufferPointer { v in
-            for k in 0..<plane {
-                for c in 0..<3 { pixels[k * 3 + c] = UInt8(min(max(((v[c * plane + k] + 1) * 127.5).rounded(), 0), 255)) }
-            }
-        }
-        return RGBImage(width: w, height: h, pixels: pixels)
-    }
-
-    static func select(_ batch: Tensor, _ indices: [Int]) -> Tensor {
-        let perImage = batch.count / batch.shape[0]
-        var values: [Float] = []
-        values.reserveCapacity(indices.count * perImage)
-        batch.withUnsafeBufferPointer { b in for i in indices { values += b[i * perImage..<(i + 1) * perImage] } }
-        return Tensor(shape: [indices.count] + Array(batch.shape.dropFirst()), data: values)
-    }
-
     static func writeMask(_ mask: [UInt8], width: Int, height: Int, to path: String) throws {
         try ImageFile.writePNG(PNGImage(width: width, height: height, channels: 1, bitDepth: 8, samples: mask.map(UInt16.init)),
                                to: path, fast: true)
@@ -410,5 +380,16 @@ enum Clock {
         var t = timespec()
         clock_gettime(CLOCK_MONOTONIC, &t)
         return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
+    }
+}
+
+extension FaceAlterer {
+    /// Images `indices` of a `[N, …]` batch, in that order.
+    static func rows(_ batch: Tensor, _ indices: [Int]) -> Tensor {
+        let perImage = batch.count / batch.shape[0]
+        var values: [Float] = []
+        values.reserveCapacity(indices.count * perImage)
+        batch.withUnsafeBufferPointer { b in for i in indices { values += b[i * perImage..<(i + 1) * perImage] } }
+        return Tensor(shape: [indices.count] + Array(batch.shape.dropFirst()), data: values)
     }
 }

@@ -79,7 +79,7 @@ public final class GANInverter {
         let cold = (0..<n).filter { starts[$0] == nil }
         for i in 0..<n { if let start = starts[i] { z.replaceSubrange(i * nz..<(i + 1) * nz, with: start) } }
         if !cold.isEmpty {
-            let best = bestCandidates(for: cold.map { image(targets, $0) }, using: &random)
+            let best = bestCandidates(for: cold.map { FaceAlterer.rows(targets, [$0]) }, using: &random)
             for (k, i) in cold.enumerated() { z.replaceSubrange(i * nz..<(i + 1) * nz, with: best[k]) }
         }
         let iterations = cold.isEmpty ? settings.warmIterations : settings.coldIterations
@@ -163,12 +163,6 @@ public final class GANInverter {
             }
         }
         return sum / Double(perImage) / 2
-    }
-
-    private func image(_ batch: Tensor, _ index: Int) -> Tensor {
-        let perImage = batch.count / batch.shape[0]
-        let values = batch.withUnsafeBufferPointer { Array($0[index * perImage..<(index + 1) * perImage]) }
-        return Tensor(shape: [1] + Array(batch.shape.dropFirst()), data: values)
     }
 
     /// For each target, the candidate latent whose image is nearest in pixels.

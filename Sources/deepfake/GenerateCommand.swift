@@ -1,4 +1,5 @@
 import ArgumentParser
+import Datasets
 import Foundation
 import GAN
 import Media
@@ -66,7 +67,7 @@ struct GenerateCommand: ParsableCommand {
         if let out {
             for index in 0..<n {
                 let path = (out as NSString).appendingPathComponent(String(format: "sample_%05d.png", index))
-                try Media.ImageFile.writePNG(ImageTensors.image(images, index: index), to: path)
+                try Media.ImageFile.writePNG(FaceTensors.image(images, index: index), to: path)
             }
             Terminal.error("wrote \(n) images to \(out)")
         }

@@ -1,3 +1,4 @@
+import Datasets
 import Foundation
 import GAN
 import Media
@@ -46,24 +47,8 @@ enum ImageTensors {
         return Tensor(shape: [indices.count, channels, size, size], data: values)
     }
 
-    /// Image `index` of `[N, C, H, W]` in [-1, 1] as 8-bit RGB (grey replicated).
-    static func image(_ tensor: Tensor, index: Int = 0) -> RGBImage {
-        let (c, h, w) = (tensor.shape[1], tensor.shape[2], tensor.shape[3])
-        let values = tensor.data
-        var pixels = [UInt8](repeating: 0, count: w * h * 3)
-        for y in 0..<h {
-            for x in 0..<w {
-                for channel in 0..<3 {
-                    let v = values[((index * c + min(channel, c - 1)) * h + y) * w + x]
-                    pixels[(y * w + x) * 3 + channel] = UInt8(min(max(((v + 1) * 127.5).rounded(), 0), 255))
-                }
-            }
-        }
-        return RGBImage(width: w, height: h, pixels: pixels)
-    }
-
     /// Tiles images into a grid and writes it as PNG.
     static func writeGrid(_ images: Tensor, columns: Int? = nil, to path: String) throws {
-        try ImageFile.writePNG(image(SampleGrid.tile(images, columns: columns)), to: path)
+        try ImageFile.writePNG(FaceTensors.image(SampleGrid.tile(images, columns: columns)), to: path)
     }
 }
