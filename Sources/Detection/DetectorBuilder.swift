@@ -347,7 +347,9 @@ public final class DetectorBuilder {
         m["epochs_run"] = String(history.count - 1)
         m["best_epoch"] = String(trainer.bestEpoch)
         m["fine_tuning"] = "Adam lr \(settings.learningRate) betas (\(settings.betas.0), \(settings.betas.1)), batch "
-            + "\(settings.batchSize) class-balanced (half real, half fake), BCE-with-logits on fake-logits (fake = 1), "
+            + "\(settings.batchSize) class-balanced (half real, half fake"
+            + (settings.videoShare.map { String(format: "; %.0f%% of each half from video crops", $0 * 100) } ?? "")
+            + "), BCE-with-logits on fake-logits (fake = 1), "
             + "up to \(settings.epochs) epochs of \(trainer.stepsPerEpoch) batches, early stopping on validation log loss "
             + "after temperature scaling with patience \(settings.patience), best weights kept; BatchNorm in training mode while training, eval mode "
             + "for validation"

@@ -9,6 +9,10 @@ import NN
 /// - Batches are class-balanced: half real, half fake, interleaved (real, fake, real, …). Each
 ///   class is drawn from its own shuffled order, reshuffled when used up, so the smaller class
 ///   repeats within an epoch. An epoch is `training.count / batchSize` batches.
+/// - With `videoShare` set, each class's half is further split between crops cut from videos
+///   (groups `video:…`) and the rest (chips, generator samples): that share of its slots, spread
+///   evenly, comes from the class's video crops. Video crops are few beside the image sets, yet
+///   they are what `deepfake score` meets; without it they are about a tenth of each batch.
 /// - Every training crop goes through ``CropAugmentation`` with a plan drawn per batch slot from a
 ///   stream seeded by (seed, epoch, batch), before the label is looked at.
 /// - D's BatchNorm is in training mode for the updates and in eval mode (running statistics) for
@@ -32,9 +36,12 @@ public final class DetectorTrainer {
         public var patience: Int
         public var seed: UInt64
         public var augmentation: CropAugmentation
+        /// Share of each class's batch slots drawn from its video crops (nil: in proportion).
+        public var videoShare: Double?
 
         public init(epochs: Int = 10, batchSize: Int = 64, learningRate: Double = 2e-4, betas: (Double, Double) = (0.5, 0.999),
-                    patience: Int = 3, seed: UInt64 = 1, augmentation: CropAugmentation = .standard) {
+                    patience: Int = 3, seed: UInt64 = 1, augmentation: CropAugmentation = .standard, videoShare: Double? = nil) {
+            precondition(videoShare.map { $0 >= 0 && $0 <= 1 } ?? true, "video share is between 0 and 1")
             precondition(batchSize >= 2 && batchSize % 2 == 0, "batch size must be even (half real, half fake)")
             self.epochs = epochs
             self.batchSize = batchSize
@@ -43,6 +50,7 @@ public final class DetectorTrainer {
             self.patience = patience
             self.seed = seed
             self.augmentation = augmentation
+            self.videoShare = videoShare
         }
     }
 
@@ -100,7 +108,9 @@ public final class DetectorTrainer {
         bestState = snapshot()
         history = [initial]
         report(.epoch(initial))
-        var order = ClassOrder(labels: training.labels, seed: settings.seed ^ 0x4445_5445_4354)
+        var order = ClassOrder(labels: training.labels, seed: settings.seed ^ 0x4445_5445_4354,
+                               fromVideo: settings.videoShare == nil ? nil : training.groups.map { $0.hasPrefix("video:") },
+                               videoShare: settings.videoShare ?? 0)
         var sinceBest = 0
         for epoch in 1...max(1, settings.epochs) {
             let epochStart = Date()
@@ -213,17 +223,27 @@ public final class DetectorTrainer {
 }
 
 /// Class-balanced sampling: separate shuffled orders of the real and the fake indices, each
-/// reshuffled when used up.
+/// reshuffled when used up. With `fromVideo`, each class has a second order of its video crops,
+/// and `videoShare` of its slots (spread evenly, no randomness) draw from it when it is not empty.
 struct ClassOrder {
+    /// Pools 0 and 1: real and fake (not from video when `fromVideo` is given); 2 and 3: real and
+    /// fake from video.
     private var pools: [[Int]]
-    private var positions = [0, 0]
+    private var positions = [0, 0, 0, 0]
+    private var drawn = [0, 0]
+    private let videoShare: Double
     private var random: SeededGenerator
 
-    init(labels: [Int], seed: UInt64) {
+    init(labels: [Int], seed: UInt64, fromVideo: [Bool]? = nil, videoShare: Double = 0) {
         random = SeededGenerator(seed: seed)
-        pools = [labels.indices.filter { labels[$0] == 0 }, labels.indices.filter { labels[$0] == 1 }]
-        pools[0].shuffle(using: &random)
-        pools[1].shuffle(using: &random)
+        let video = fromVideo ?? [Bool](repeating: false, count: labels.count)
+        precondition(video.count == labels.count, "one video flag per crop")
+        pools = [
+            labels.indices.filter { labels[$0] == 0 && !video[$0] }, labels.indices.filter { labels[$0] == 1 && !video[$0] },
+            labels.indices.filter { labels[$0] == 0 && video[$0] }, labels.indices.filter { labels[$0] == 1 && video[$0] },
+        ]
+        for p in pools.indices { pools[p].shuffle(using: &random) }
+        self.videoShare = videoShare
     }
 
     /// `size / 2` real and `size / 2` fake indices, interleaved real, fake, real, ….
@@ -238,11 +258,17 @@ struct ClassOrder {
     }
 
     private mutating func next(_ label: Int) -> Int {
-        if positions[label] >= pools[label].count {
-            pools[label].shuffle(using: &random)
-            positions[label] = 0
+        let n = drawn[label]
+        drawn[label] += 1
+        // Slot n is a video slot when the running count of video slots steps up here.
+        let videoSlot = (Double(n + 1) * videoShare).rounded(.down) > (Double(n) * videoShare).rounded(.down)
+        var pool = videoSlot ? label + 2 : label
+        if pools[pool].isEmpty { pool = pool >= 2 ? label : label + 2 }
+        if positions[pool] >= pools[pool].count {
+            pools[pool].shuffle(using: &random)
+            positions[pool] = 0
         }
-        defer { positions[label] += 1 }
-        return pools[label][positions[label]]
+        defer { positions[pool] += 1 }
+        return pools[pool][positions[pool]]
     }
 }

@@ -1,3 +1,4 @@
+import Faces
 import Media
 
 /// Which frames of a video `deepfake score` scores, picked while every frame is decoded (the
@@ -88,5 +89,56 @@ public struct FrameSelector {
             return true
         }
         return true
+    }
+}
+
+/// One frame of ``SampledFrameWalk``: every decoded frame has a preview; sampled ones have their
+/// full-size image.
+public struct WalkedFrame {
+    public let index: Int
+    public let time: Double
+    /// A small copy (longer side at most ``VideoFaceFinder/previewSide``) for shot changes.
+    public let preview: RGBImage
+    /// The full-size frame when sampled, else nil.
+    public let image: RGBImage?
+    public var sampled: Bool { image != nil }
+}
+
+/// Decodes every frame of a video in order and hands each to a body, with the full-size image
+/// only for the frames a ``FrameSelector`` samples (the rest as previews, which is all shot-change
+/// detection needs). The walk `deepfake score`, `deepfake faces` and the detector's video crops
+/// share, so that all three find the same tracks.
+///
+/// A header can promise more frames than decode (no_face.mp4: 98 vs 97); the last evenly spaced
+/// index then never comes, and the last decoded frame stands in for it: it is handed to the body
+/// a second time, sampled. (The last few frames the header promises are converted at full size for
+/// this; the repeat's preview equals the frame before, so no cut is seen.)
+public enum SampledFrameWalk {
+    /// - Returns: the number of frames decoded, and the iterator (for its damaged-packet count).
+    @discardableResult
+    public static func run(
+        _ reader: VideoReader, selector: inout FrameSelector, frameCount: Int?, _ body: (WalkedFrame) throws -> Void
+    ) throws -> (framesRead: Int, iterator: FrameIterator) {
+        let iterator = try reader.frames(.all)
+        let tail = selector.wantsLastFrame ? (frameCount ?? Int.max) - 8 : Int.max
+        var sampledCount = 0
+        var framesRead = 0
+        var last: (frame: FrameIterator.PreviewedFrame, sampled: Bool)?
+        while true {
+            var sampled = false
+            guard let frame = try iterator.nextPreviewed(previewSide: VideoFaceFinder.previewSide, full: { index, time in
+                sampled = selector.take(index: index, time: time)
+                return sampled || index >= tail
+            }) else { break }
+            framesRead += 1
+            if sampled { sampledCount += 1 }
+            try body(WalkedFrame(index: frame.index, time: frame.time, preview: frame.preview, image: sampled ? frame.image : nil))
+            last = (frame, sampled)
+        }
+        if let last, !last.sampled, let image = last.frame.image, selector.wantsLastFrame,
+           let expected = selector.expected, sampledCount < expected {
+            try body(WalkedFrame(index: last.frame.index, time: last.frame.time, preview: last.frame.preview, image: image))
+        }
+        return (framesRead, iterator)
     }
 }

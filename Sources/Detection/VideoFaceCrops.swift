@@ -48,10 +48,11 @@ public enum VideoFaceCrops {
                 }
             }
         }
-        try reader.forEachFrame(.all) { frame in
-            let sampled = frames.contains(frame.index)
-            if sampled { images[frame.index] = frame.image }
-            emit(finder.process(frameIndex: frame.index, time: frame.time, image: frame.image, sampled: sampled))
+        // Shot changes on previews, faces on the full-size chosen frames, as `deepfake score` does.
+        let iterator = try reader.frames(.all)
+        while let frame = try iterator.nextPreviewed(previewSide: VideoFaceFinder.previewSide, full: { index, _ in frames.contains(index) }) {
+            if let image = frame.image { images[frame.index] = image }
+            emit(finder.process(frameIndex: frame.index, time: frame.time, preview: frame.preview, image: frame.image))
         }
         emit(finder.finish())
         return out.sorted { ($0.frameIndex, $0.track) < ($1.frameIndex, $1.track) }

@@ -12,8 +12,9 @@ public struct ScoreSettings: Sendable, Equatable {
     public var threshold: Double?
     /// Smallest face side in pixels of the frame (the cascade scan's `minSize`).
     public var minFace: Int
-    /// Detect on every Nth sampled frame and track in between; nil: 2 when consecutive frames
-    /// are sampled, else 1 (as `deepfake faces`).
+    /// Scan whole frames on every Nth sampled frame, and near the tracks in between; nil: 3. Samples
+    /// more than ``VideoFaceFinder/trackingGap`` seconds apart are always scanned whole (as
+    /// `deepfake faces`).
     public var detectEvery: Int?
     /// Detect on a copy whose longer side is at most this many pixels (nil: full resolution).
     public var detectSide: Int?
@@ -32,7 +33,7 @@ public struct ScoreSettings: Sendable, Equatable {
     }
 
     /// The detection interval in sampled frames.
-    public var detectionInterval: Int { detectEvery ?? (sampling.isConsecutive ? 3 : 1) }
+    public var detectionInterval: Int { detectEvery ?? 3 }
 }
 
 /// One scored input: the report, and each track's most and least suspicious crop for the HTML page.
@@ -203,12 +204,11 @@ private final class ScoringRun {
         var frameCount = info.frameCount
         if frameCount == nil, case .count = scorer.settings.sampling { frameCount = try reader.countFrames() }
         var selector = FrameSelector(scorer.settings.sampling, frameCount: frameCount)
-        let iterator = try reader.frames(.all)
         timings["decode", default: 0] += seconds(since: t)
 
         let finder = VideoFaceFinder(
             detector: scorer.detector,
-            settings: .init(detectEvery: scorer.settings.detectionInterval, confirmBetween: scorer.settings.sampling.isConsecutive))
+            settings: .tracking(detectEvery: scorer.settings.detectionInterval))
         var images: [Int: RGBImage] = [:]
         func release(_ frames: [FaceTracker.FinishedFrame]) {
             for frame in frames {
@@ -216,34 +216,23 @@ private final class ScoringRun {
             }
             if pending.count >= scorer.settings.batchSize { flush() }
         }
-        var last: (frame: DecodedFrame, sampled: Bool)?
-        while true {
-            t = now()
-            guard let frame = try iterator.next() else { break }
-            timings["decode", default: 0] += seconds(since: t)
-            framesRead += 1
-            let sampled = selector.take(index: frame.index, time: frame.time)
-            if sampled {
-                images[frame.index] = frame.image
+        let expected = selector.expected
+        let walkStart = now()
+        var bodySeconds = 0.0
+        let (read, iterator) = try SampledFrameWalk.run(reader, selector: &selector, frameCount: frameCount) { frame in
+            let t = now()
+            if let image = frame.image {
+                images[frame.index] = image
                 sampledFrames.append((frame.index, frame.time))
-                progress(sampledFrames.count, selector.expected)
+                progress(sampledFrames.count, expected)
             }
-            t = now()
-            let finished = finder.process(frameIndex: frame.index, time: frame.time, image: frame.image, sampled: sampled)
+            let finished = finder.process(frameIndex: frame.index, time: frame.time, preview: frame.preview, image: frame.image)
             timings["detect", default: 0] += seconds(since: t)
             release(finished)
-            last = (frame, sampled)
+            bodySeconds += seconds(since: t)
         }
-        // A header can promise more frames than decode (no_face.mp4: 98 vs 97); the last evenly
-        // spaced index then never comes, so the last frame stands in for it, as in `deepfake faces`.
-        if let last, !last.sampled, selector.wantsLastFrame, let expected = selector.expected, sampledFrames.count < expected {
-            images[last.frame.index] = last.frame.image
-            sampledFrames.append((last.frame.index, last.frame.time))
-            t = now()
-            let finished = finder.process(frameIndex: last.frame.index, time: last.frame.time, image: last.frame.image, sampled: true)
-            timings["detect", default: 0] += seconds(since: t)
-            release(finished)
-        }
+        framesRead = read
+        timings["decode", default: 0] += seconds(since: walkStart) - bodySeconds
         t = now()
         let rest = finder.finish()
         timings["detect", default: 0] += seconds(since: t)

@@ -1,7 +1,8 @@
 import Media
 
 /// The per-video pipeline: shot changes on every decoded frame, detection on every Nth sampled
-/// frame (and always on the first after a cut), and tracking that carries boxes in between. With
+/// frame (and always on the first after a cut, or after a gap longer than `maxTrackingGap`), and
+/// tracking that carries boxes in between. With
 /// `confirmBetween`, the frames between full scans are scanned near the open tracks' boxes only
 /// (``FaceDetector/detect(in:near:margin:sizeRange:)``), so tracked faces are detected on every
 /// frame for a fraction of a full scan's cost.
@@ -17,16 +18,32 @@ public final class VideoFaceFinder {
         public var tracker: FaceTracker.Settings
         /// Between full scans, scan near the open tracks (when there are any).
         public var confirmBetween: Bool
+        /// Scan the whole frame whenever more than this many seconds passed since the previous
+        /// sampled frame, whatever `detectEvery` says: faces move too far between samples that
+        /// far apart for a scan near the old boxes (nil: no limit).
+        public var maxTrackingGap: Double?
+
+        /// What `deepfake score` and `deepfake faces` use: a whole-frame scan on every
+        /// `detectEvery`th sampled frame, scans near the tracks between, and a whole-frame scan
+        /// whenever samples are more than ``VideoFaceFinder/trackingGap`` seconds apart (32
+        /// samples of a video up to 16 s long are tracked; of a longer one, all scanned whole).
+        public static func tracking(detectEvery: Int) -> Settings {
+            Settings(detectEvery: detectEvery, confirmBetween: detectEvery > 1, maxTrackingGap: VideoFaceFinder.trackingGap)
+        }
 
         public init(detectEvery: Int = 1, shotThreshold: Double = 0.2, tracker: FaceTracker.Settings = .init(),
-                    confirmBetween: Bool = false) {
+                    confirmBetween: Bool = false, maxTrackingGap: Double? = nil) {
             precondition(detectEvery >= 1, "detectEvery must be at least 1")
             self.detectEvery = detectEvery
             self.confirmBetween = confirmBetween
+            self.maxTrackingGap = maxTrackingGap
             self.shotThreshold = shotThreshold
             self.tracker = tracker
         }
     }
+
+    /// The default tracking gap (``Settings/maxTrackingGap``) of `deepfake score` and `deepfake faces`.
+    public static let trackingGap = 0.5
 
     public let detector: FaceDetector
     public let settings: Settings
@@ -34,6 +51,7 @@ public final class VideoFaceFinder {
     private var shots: ShotChangeDetector
     private var cutSinceLastSample = false
     private var samplesSinceDetection = Int.max
+    private var lastSampledTime: Double?
     /// Frame indices at which a new shot starts.
     public private(set) var shotChanges: [Int] = []
     /// Sampled frames seen, and how many of them were scanned by the detector.
@@ -44,6 +62,11 @@ public final class VideoFaceFinder {
 
     /// Number of tracks started so far.
     public var trackCount: Int { tracker.trackCount }
+
+    /// Longer side of the previews the shot-change detector sees in
+    /// ``process(frameIndex:time:preview:image:)``. On the Hamilton clip, previews of this size give
+    /// the same three cuts as full frames (a test checks it).
+    public static let previewSide = 320
 
     public init(detector: FaceDetector, settings: Settings = .init()) {
         self.detector = detector
@@ -56,13 +79,23 @@ public final class VideoFaceFinder {
     /// those whose faces are wanted.
     /// - Returns: frames whose boxes are now final.
     public func process(frameIndex: Int, time: Double, image: RGBImage, sampled: Bool) -> [FaceTracker.FinishedFrame] {
-        if shots.isCut(image) {
+        process(frameIndex: frameIndex, time: time, preview: image, image: sampled ? image : nil)
+    }
+
+    /// As ``process(frameIndex:time:image:sampled:)``, with shot changes found on `preview`, a small
+    /// copy of every frame (``FrameIterator/nextPreviewed(previewSide:full:)``), and faces on
+    /// `image`, the full-size frame, given for sampled frames only. Feed a video's frames all one
+    /// way or all the other, as histograms of previews and of full frames differ a little.
+    public func process(frameIndex: Int, time: Double, preview: RGBImage, image: RGBImage?) -> [FaceTracker.FinishedFrame] {
+        if shots.isCut(preview) {
             cutSinceLastSample = true
             shotChanges.append(frameIndex)
         }
-        guard sampled else { return [] }
+        guard let image else { return [] }
         sampledFrames += 1
-        let detectNow = cutSinceLastSample || samplesSinceDetection >= settings.detectEvery
+        let farApart = settings.maxTrackingGap.map { gap in lastSampledTime.map { time - $0 > gap } ?? true } ?? false
+        lastSampledTime = time
+        let detectNow = cutSinceLastSample || farApart || samplesSinceDetection >= settings.detectEvery
         var detections: [Detection]?
         if detectNow {
             detections = detector.detect(in: image)

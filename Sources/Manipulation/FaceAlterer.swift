@@ -181,12 +181,15 @@ public final class FaceAlterer {
 
         var bodyTime = 0.0
         let loopStart = Clock.now
-        try reader.forEachFrame(.all) { frame in
+        // Shot changes are found on previews, as `deepfake score` finds them, so both see the same tracks.
+        let frames = try reader.frames(.all)
+        while let frame = try frames.nextPreviewed(previewSide: VideoFaceFinder.previewSide, full: { _, _ in true }) {
             let t = Clock.now
-            images[frame.index] = frame.image
+            let image = frame.image!
+            images[frame.index] = image
             let finished = reencodeOnly
                 ? [FaceTracker.FinishedFrame(frameIndex: frame.index, time: frame.time, boxes: [])]
-                : finder.process(frameIndex: frame.index, time: frame.time, image: frame.image, sampled: true)
+                : finder.process(frameIndex: frame.index, time: frame.time, preview: frame.preview, image: image)
             timings["detect"]! += Clock.now - t
             try render(smoother.push(filter.push(finished)), flush: false)
             bodyTime += Clock.now - t

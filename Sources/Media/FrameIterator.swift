@@ -17,6 +17,8 @@ public final class FrameIterator {
     private var decodedIndex = 0
     private var lastTime = 0.0
     private var done = false
+    /// Converter for ``nextPreviewed(previewSide:full:)``'s small copies, made on first use.
+    private var previewConverter: PixelConverter?
 
     init(session: DecodeSession, sampling: FrameSampling, totalFrames: Int?, info: VideoInfo, options: VideoReader.Options) {
         self.session = session
@@ -74,6 +76,40 @@ public final class FrameIterator {
         done = true
         if let error = session.readError { throw error }
         return nil
+    }
+
+    /// A decoded frame as a small copy, with the full-size image when it was asked for.
+    public struct PreviewedFrame: Sendable {
+        public let index: Int
+        public let time: Double
+        /// The frame shrunk (swscale area averaging) so its longer side is at most the preview side.
+        public let preview: RGBImage
+        /// The full-size image (after `maxSide`), when `full` selected the frame.
+        public let image: RGBImage?
+    }
+
+    /// The next decoded frame of an `.all` iteration as a small copy, converted at full size only
+    /// when `full(index, time)` says so.
+    ///
+    /// For callers that look at every frame but need few at full size, such as shot-change
+    /// detection between sparse samples: a 720×1280 frame's conversion to RGB costs about as much
+    /// as decoding it, and a 320-pixel copy a sixteenth of that.
+    public func nextPreviewed(previewSide: Int, full: (Int, Double) -> Bool) throws(MediaError) -> PreviewedFrame? {
+        guard case .all = sampling else { preconditionFailure("nextPreviewed needs FrameSampling.all") }
+        precondition(previewSide > 0, "the preview side must be positive")
+        if done { return nil }
+        if previewConverter == nil { previewConverter = PixelConverter(maxSide: previewSide) }
+        guard session.decodeNext() else {
+            done = true
+            if let error = session.readError { throw error }
+            return nil
+        }
+        let index = decodedIndex
+        decodedIndex += 1
+        let time = currentTime(index: index)
+        var preview = try previewConverter!.convert(session.frame!, path: session.path)
+        if rotation != 0 { preview = preview.rotated(clockwise: rotation) }
+        return PreviewedFrame(index: index, time: time, preview: preview, image: full(index, time) ? try image() : nil)
     }
 
     private func select(index: Int, time: Double) -> Bool {

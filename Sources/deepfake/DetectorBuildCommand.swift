@@ -32,7 +32,8 @@ struct DetectorBuildCommand: ParsableCommand {
             only one generator is given, or with --generator-groups batch). A group is validation when a SHA-256 hash bucket of it \
             falls below --val-fraction; each kind with two or more groups has one on each side.
 
-            Fine-tuning: Adam, class-balanced batches (half real, half fake), BCE-with-logits on \
+            Fine-tuning: Adam, class-balanced batches (half real, half fake; with --video-share, \
+            that share of each half comes from crops cut from videos), BCE-with-logits on \
             fake-logits; early stopping on validation log loss after temperature scaling \
             (--patience), keeping the best weights. Then temperature scaling on the validation fake-logits, and the threshold at \
             the equal error rate or at --fpr. The file's metadata records the GAN and every input \
@@ -61,6 +62,8 @@ struct DetectorBuildCommand: ParsableCommand {
     var generatorGroups = "file"
     @Option(help: "Frames sampled evenly per video (over the altered frames of an altered video).")
     var videoFrames = 48
+    @Option(help: "Share of each class's batch slots drawn from crops cut from videos (default: in proportion to their number).")
+    var videoShare: Double?
     @Option(name: .customLong("min-face"), help: "Smallest face side in video frames, in pixels.")
     var minFace = 40
     @Option(name: .customLong("detect-side"), help: "Find faces on a copy whose longer side is at most PX pixels (0: full size).")
@@ -96,6 +99,7 @@ struct DetectorBuildCommand: ParsableCommand {
         if patience < 1 { throw ValidationError("--patience must be at least 1.") }
         if batch < 2 || batch % 2 != 0 { throw ValidationError("--batch must be even and at least 2 (half real, half fake).") }
         if samplesPerGenerator < 1 { throw ValidationError("--samples-per-generator must be at least 1.") }
+        if let videoShare, !(videoShare >= 0 && videoShare <= 1) { throw ValidationError("--video-share must be between 0 and 1, got \(videoShare).") }
         if videoFrames < 1 { throw ValidationError("--video-frames must be at least 1.") }
         if let maxImages, maxImages < 1 { throw ValidationError("--max-images must be at least 1.") }
         if !["file", "batch"].contains(generatorGroups) { throw ValidationError("--generator-groups must be file or batch, got '\(generatorGroups)'.") }
@@ -116,7 +120,7 @@ struct DetectorBuildCommand: ParsableCommand {
             cache: noCache ? nil : cache ?? FaceImageSet.defaultCacheFolder, generatorsGroupedByBatch: generatorGroups == "batch")
         let training = DetectorTrainer.Settings(
             epochs: epochs, batchSize: batch, learningRate: lr, patience: patience, seed: seed,
-            augmentation: noAugment ? .none : .standard)
+            augmentation: noAugment ? .none : .standard, videoShare: videoShare)
         let options = DetectorBuilder.Options(
             validationFraction: valFraction, training: training, falsePositiveRate: fpr,
             faceDetector: .init(minFace: minFace, detectSide: detectSide == 0 ? nil : detectSide))

@@ -18,10 +18,11 @@ struct FacesCommand: ParsableCommand {
             indexes every crop (schema: schemas/faces-1.schema.json).
 
             Defaults: 32 frames evenly spaced per video, scanned at full resolution (--detect-side \
-            0), as OpenCV would. On consecutive frames (--every 1) the whole frame is scanned on \
-            every 3rd frame (--detect-every 3) and, in between, only the surroundings of the faces \
-            being tracked (a box-and-30% region, faces of 0.7-1.45x the tracked size): on the \
-            benchmark clips that is about 4x OpenCV's speed with about 91% box agreement both ways \
+            0), as OpenCV would. The whole frame is scanned on every 3rd sampled frame \
+            (--detect-every 3) and, in between, only the surroundings of the faces being tracked \
+            (a box-and-30% region, faces of 0.7-1.45x the tracked size); samples more than 0.5 s \
+            apart (32 samples of a video longer than 16 s) are always scanned whole. On \
+            consecutive frames (--every 1) of the benchmark clips that is about 4x OpenCV's speed with about 91% box agreement both ways \
             (make bench-faces). --detect-side 960 is faster still on 1080p video but misses many faces \
             under about 70 pixels.
             """)
@@ -59,11 +60,10 @@ struct FacesCommand: ParsableCommand {
     @Option(name: .customLong("detect-side"), help: "Detect on a copy whose longer side is at most PX pixels (0: full size).")
     var detectSide = 0
 
-    @Option(name: .customLong("detect-every"), help: "Scan the whole frame on every Nth sampled frame; track in between (default: 3 with --every 1, else 1).")
+    @Option(name: .customLong("detect-every"), help: "Scan the whole frame on every Nth sampled frame, near the tracked faces in between (samples over 0.5 s apart are always scanned whole).")
     var detectEvery: Int?
 
-    /// Consecutive frames can be tracked between detections; sparse samples cannot.
-    var detectionInterval: Int { detectEvery ?? (every == 1 ? 3 : 1) }
+    var detectionInterval: Int { detectEvery ?? 3 }
 
     func validate() throws {
         if [count != nil, every != nil, fps != nil].filter({ $0 }).count > 1 {
@@ -128,7 +128,7 @@ struct FacesCommand: ParsableCommand {
         var frameCount = reader.info.frameCount
         if frameCount == nil, case .count = sampling { frameCount = try reader.countFrames() }
         var selector = FrameSelector(sampling, frameCount: frameCount)
-        let finder = VideoFaceFinder(detector: detector, settings: .init(detectEvery: detectionInterval, confirmBetween: every == 1))
+        let finder = VideoFaceFinder(detector: detector, settings: .tracking(detectEvery: detectionInterval))
         var summary = FacesSummary()
         var images: [Int: RGBImage] = [:]
         let progress = ProgressBar(URL(fileURLWithPath: path).lastPathComponent, total: selector.expected)
@@ -140,25 +140,15 @@ struct FacesCommand: ParsableCommand {
                 }
             }
         }
-        var last: (frame: DecodedFrame, sampled: Bool)?
-        try reader.forEachFrame(.all) { frame in
-            summary.framesRead += 1
-            let sampled = selector.take(index: frame.index, time: frame.time)
-            if sampled {
-                images[frame.index] = frame.image
+        let read = try SampledFrameWalk.run(reader, selector: &selector, frameCount: frameCount) { frame in
+            if let image = frame.image {
+                images[frame.index] = image
                 summary.framesSampled += 1
                 progress.advance()
             }
-            try emit(finder.process(frameIndex: frame.index, time: frame.time, image: frame.image, sampled: sampled))
-            last = (frame, sampled)
+            try emit(finder.process(frameIndex: frame.index, time: frame.time, preview: frame.preview, image: frame.image))
         }
-        // A header can promise more frames than decode (no_face.mp4: 98 vs 97); the last evenly
-        // spaced index then never comes, so the last frame stands in for it.
-        if let last, !last.sampled, selector.wantsLastFrame, let expected = selector.expected, summary.framesSampled < expected {
-            images[last.frame.index] = last.frame.image
-            summary.framesSampled += 1
-            try emit(finder.process(frameIndex: last.frame.index, time: last.frame.time, image: last.frame.image, sampled: true))
-        }
+        summary.framesRead = read.framesRead
         try emit(finder.finish())
         summary.tracks = finder.trackCount
         summary.shotChanges = finder.shotChanges.count

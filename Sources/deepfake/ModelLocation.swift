@@ -24,8 +24,12 @@ enum ModelLocation {
             let path = (folder as NSString).appendingPathComponent(name)
             if FileManager.default.fileExists(atPath: path) { return path }
         }
-        let looked = folders.isEmpty ? "no models/ folder above the executable and $DEEPFAKE_MODELS unset" : folders.joined(separator: ", ")
-        throw CleanError("no default \(what): \(name) is not in \(looked). " + remedy)
+        if folders.isEmpty {
+            let executable = Bundle.main.executablePath ?? CommandLine.arguments[0]
+            throw CleanError("no default \(what): no folder above \(executable) has a models/ folder, and $DEEPFAKE_MODELS "
+                + "is not set, so \(name) was not found. " + remedy)
+        }
+        throw CleanError("no default \(what): \(name) is not in \(folders.joined(separator: ", ")). " + remedy)
     }
 
     /// The models folders searched, in order.

@@ -12,9 +12,9 @@ struct ScoreCommand: ParsableCommand {
             Each input is sampled (32 frames evenly spaced by default), faces are found and \
             tracked as 'deepfake faces' does (OpenCV's frontal cascade, scale 1.1, 5 neighbours, \
             40-pixel faces, full resolution; shot changes, seen on every decoded frame, end \
-            tracks; on consecutive frames, --all or --every 1, the cascade scans the whole frame \
-            on every 3rd frame and only around the tracked faces in between), cut by the model's crop convention at its \
-            image size, and scored by the detector in batches.
+            tracks; the cascade scans the whole frame on every 3rd sampled frame and only around \
+            the tracked faces in between, unless samples are more than 0.5 s apart), cut by the \
+            model's crop convention at its image size, and scored by the detector in batches.
 
             Aggregation: a face's score is the detector's calibrated probability of fake. A \
             frame scores the maximum over its faces. A track scores the 10%-trimmed mean of its \
@@ -79,7 +79,7 @@ struct ScoreCommand: ParsableCommand {
     @Option(name: .customLong("min-face"), help: "Smallest face side in pixels of the frame.")
     var minFace = 40
 
-    @Option(name: .customLong("detect-every"), help: "Detect on every Nth sampled frame; track in between (default: 2 with --all or --every 1, else 1).")
+    @Option(name: .customLong("detect-every"), help: "Scan the whole frame on every Nth sampled frame, near the tracked faces in between (samples over 0.5 s apart are always scanned whole).")
     var detectEvery: Int?
 
     @Option(name: .customLong("detect-side"), help: "Detect on a copy whose longer side is at most PX pixels (0: full size).")

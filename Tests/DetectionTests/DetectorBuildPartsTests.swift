@@ -146,6 +146,35 @@ import Testing
         #expect(validation.count % 10 == 0, "whole videos, real and altered together")
     }
 
+    // MARK: - Batch sampling
+
+    @Test func videoShareSetsTheShareOfVideoCropsInEachClass() {
+        // 900 real chips + 30 real video crops; 300 generator samples + 60 altered-video crops.
+        let labels = [Int](repeating: 0, count: 930) + [Int](repeating: 1, count: 360)
+        let video = (0..<930).map { $0 >= 900 } + (0..<360).map { $0 >= 300 }
+        func shares(_ share: Double?) -> (real: Double, fake: Double, labels: [Int]) {
+            var order = ClassOrder(labels: labels, seed: 7, fromVideo: share == nil ? nil : video, videoShare: share ?? 0)
+            var drawn: [Int] = []
+            for _ in 0..<40 { drawn += order.balancedBatch(size: 64) }
+            let real = drawn.filter { labels[$0] == 0 }, fake = drawn.filter { labels[$0] == 1 }
+            return (Double(real.filter { video[$0] }.count) / Double(real.count),
+                    Double(fake.filter { video[$0] }.count) / Double(fake.count), drawn.map { labels[$0] })
+        }
+        let half = shares(0.5)
+        #expect(half.real == 0.5 && half.fake == 0.5, "exactly half of each class's slots: \(half.real), \(half.fake)")
+        #expect(half.labels == [0, 1].cycled(count: 40 * 64), "still real, fake, real, …")
+        let quarter = shares(0.25)
+        #expect(quarter.real == 0.25 && quarter.fake == 0.25)
+        // Without a share, crops are drawn in proportion: near 30/930 and 60/360.
+        let proportional = shares(nil)
+        #expect(abs(proportional.real - 30.0 / 930) < 0.02 && abs(proportional.fake - 60.0 / 360) < 0.04,
+                "\(proportional.real), \(proportional.fake)")
+        // A class with no video crops draws all its slots from the rest.
+        var order = ClassOrder(labels: [0, 0, 1, 1], seed: 1, fromVideo: [false, false, true, false], videoShare: 1)
+        let batch = order.balancedBatch(size: 8)
+        #expect(batch.filter { $0 < 2 }.count == 4 && Set(batch.filter { $0 >= 2 }) == [2])
+    }
+
     // MARK: - Truth-file crop selection
 
     static func crop(frame: Int, track: Int, box: FaceBox) -> VideoFaceCrops.Crop {
@@ -227,4 +256,9 @@ import Testing
         try FileManager.default.removeItem(atPath: TruthRecord.path(for: altered))
         #expect(throws: DetectorError.self) { try DetectorBuilder.kind(of: altered, fake: true) }
     }
+}
+
+private extension Array where Element == Int {
+    /// The elements repeated to `count`.
+    func cycled(count: Int) -> [Int] { (0..<count).map { self[$0 % self.count] } }
 }

@@ -71,7 +71,7 @@ enum ScoringFixtures {
         #expect(report.model.sha256.count == 64)
         #expect(report.model.imageSize == 32)
         #expect(report.settings["sampling"] == "count:32")
-        #expect(report.settings["detectEvery"] == "1")
+        #expect(report.settings["detectEvery"] == "3")
         for stage in ["hash", "decode", "detect", "crop", "score", "total"] {
             #expect(report.timings[stage] != nil, "timing \(stage)")
         }
@@ -151,7 +151,7 @@ enum ScoringFixtures {
             #expect(report.input.frameCount == 60)
         }
         #expect(ScoreSettings(sampling: .all).detectionInterval == 3)
-        #expect(ScoreSettings(sampling: .count(32)).detectionInterval == 1)
+        #expect(ScoreSettings(sampling: .count(32)).detectionInterval == 3)
     }
 
     @Test func uncalibratedModelAndThresholdOverrideAreWarnedAbout() throws {

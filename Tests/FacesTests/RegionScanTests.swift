@@ -28,6 +28,27 @@ import Testing
         #expect(detector.detect(in: gray, near: [FaceBox(x: -900, y: -900, width: 100, height: 100)]).isEmpty)
     }
 
+    @Test func samplesFarApartAreAlwaysScannedWhole() throws {
+        guard let gray = try Self.astronaut() else { return }
+        let rgb = RGBImage(width: gray.width, height: gray.height, pixels: gray.pixels.flatMap { [$0, $0, $0] })
+        let detector = FaceDetector(frontal: try Cascade.named(CascadeLocator.defaultName))
+        func scans(times: [Double]) -> (full: Int, near: Int, faces: Int) {
+            let finder = VideoFaceFinder(detector: detector, settings: .tracking(detectEvery: 3))
+            var frames: [FaceTracker.FinishedFrame] = []
+            for (i, time) in times.enumerated() {
+                frames += finder.process(frameIndex: i, time: time, preview: rgb, image: rgb)
+            }
+            frames += finder.finish()
+            return (finder.detectedFrames, finder.confirmedFrames, frames.map { $0.boxes.count }.reduce(0, +))
+        }
+        // 0.1 s apart: a whole-frame scan on every third sample, near the face between.
+        let close = scans(times: (0..<7).map { Double($0) * 0.1 })
+        #expect(close.full == 3 && close.near == 4 && close.faces == 7)
+        // Over VideoFaceFinder.trackingGap apart: every sample scanned whole.
+        let far = scans(times: (0..<7).map { Double($0) * (VideoFaceFinder.trackingGap + 0.01) })
+        #expect(far.full == 7 && far.near == 0 && far.faces == 7)
+    }
+
     @Test func clippedRegionCopiesTheInsideOnly() {
         let image = GrayImage(width: 4, height: 3, pixels: Array(0..<12))
         let region = image.clippedRegion(x: -1, y: 1, width: 3, height: 5)

