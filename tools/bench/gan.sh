@@ -10,6 +10,8 @@
 # Every stage is resumable: the quality run of ours is a normal run folder (--resume), PyTorch's
 # result is kept in $BENCH_DIR and skipped when present. Run on a quiet machine.
 #   QUICK=1 tools/bench/gan.sh    tiny schedule to check the scripts (numbers meaningless)
+#   ONLY=throughput | ONLY=quality   one part (the quality part needs no quiet machine)
+#   DEEPFAKE_BIN=PATH                that binary instead of building one
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 PY=${PEER_PY:-${PEER_VENV:-.venv-peers}/bin/python}
@@ -22,11 +24,16 @@ SWD_IMAGES=${SWD_IMAGES:-2048}
 if [ -n "${QUICK:-}" ]; then WIDTH=16; TSTEPS=4; QSTEPS=20; QWIDTH=8; SWD_IMAGES=128; BENCH_DIR=$BENCH_DIR/quick; fi
 mkdir -p "$BENCH_DIR"
 
-swift build -c release --product deepfake >/dev/null
-bin="$(swift build -c release --show-bin-path)/deepfake"
+if [ -n "${DEEPFAKE_BIN:-}" ]; then
+    bin=$DEEPFAKE_BIN
+else
+    swift build -c release --product deepfake >/dev/null
+    bin="$(swift build -c release --show-bin-path)/deepfake"
+fi
 echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # 1. Throughput.
+if [ "${ONLY:-throughput}" = throughput ]; then
 run="$BENCH_DIR/throughput-$WIDTH"
 rm -rf "$run"
 "$bin" train --data "$FACES" --index "$INDEX" --max-images $((BATCH * (TSTEPS + 2))) --ngf "$WIDTH" --ndf "$WIDTH" \
@@ -39,6 +46,8 @@ print('%.2f' % statistics.median(x['images_per_second'] for x in m))")
 theirs=$("$PY" tools/bench/gan_peer.py throughput --ngf "$WIDTH" --ndf "$WIDTH" --batch "$BATCH" --steps "$TSTEPS" \
     | sed -E 's/.*=([0-9.]+)/\1/')
 echo "throughput ngf/ndf $WIDTH batch $BATCH: ours $ours images/s, PyTorch $theirs images/s, ratio $("$PY" -c "print('%.2f' % ($ours / $theirs))")"
+fi
+[ "${ONLY:-quality}" = quality ] || exit 0
 
 # 2. Quality.
 q="$BENCH_DIR/quality-$QWIDTH-$QSTEPS"
