@@ -47,7 +47,8 @@ public struct ScoredInput: Sendable {
 /// detector in batches → `Report.assemble` → a `Report`.
 ///
 /// Every decoded frame goes through the shot-change detector, sampled or not, so tracks never
-/// cross a cut. Memory is bounded: only sampled frames the tracker has not released yet and one
+/// cross a cut; only sampled frames are converted at full size, the rest as 320-pixel previews
+/// (``SampledFrameWalk``). Memory is bounded: only sampled frames the tracker has not released yet and one
 /// batch of crops are held. A failure never gives a score: the report then carries `error` and no
 /// summary, and no face gives the verdict `no-face`.
 public final class VideoScorer {
