@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <malloc.h>
 #include <png.h>
 #include <libavutil/log.h>
 
@@ -267,4 +268,10 @@ void cshims_unregister_temporary(const char *path) {
         }
     }
     pthread_mutex_unlock(&temp_lock);
+}
+
+int cshims_keep_freed_memory(void) {
+    int mmap_ok = mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024);
+    int trim_ok = mallopt(M_TRIM_THRESHOLD, 512 * 1024 * 1024);
+    return mmap_ok == 1 && trim_ok == 1;
 }

@@ -1,7 +1,13 @@
 import ArgumentParser
+import Media
 
 @main
 struct Deepfake: ParsableCommand {
+    static func main() {
+        ProcessMemory.keepFreedMemory()
+        main(nil)
+    }
+
     static let configuration = CommandConfiguration(
         commandName: "deepfake",
         abstract: "Deepfake detection and generation workbench.",
