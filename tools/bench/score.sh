@@ -53,7 +53,7 @@ for variant in "default:" "detect-side 640:--detect-side 640"; do
 done
 
 echo "== (b) score --all, short_hamilton_clip.mp4 (640x360) against the Python peer  (load average before: $(load))"
-echo "   ours: default pipeline for consecutive frames (full resolution, cascade on every 2nd frame, tracking between)"
+echo "   ours: default pipeline for consecutive frames (full resolution, whole-frame scan on every 3rd frame, scans near the tracks between)"
 for r in $(seq "$ROUNDS"); do
     "$BIN" score "$HAMILTON" --model "$MODEL" --all --report "$work/ham-$r.json" 2>/dev/null
     ours=$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print("%.2f %d %d" % (r["input"]["frameCount"] / r["timings"]["total"], r["input"]["frameCount"], r["summary"]["faces"]))' "$work/ham-$r.json")
