@@ -4,7 +4,7 @@ import NN
 
 /// The seeded augmentation the detector builder applies to every training crop, real and fake
 /// alike: down-and-up resizing, Gaussian blur, Gaussian noise, a JPEG round trip at a random
-/// quality, and a horizontal flip, each with its own probability.
+/// quality, conversion to grey, and a horizontal flip, each with its own probability.
 ///
 /// Real and fake crops must get the same treatment, or the detector learns the treatment (say,
 /// "JPEG blocks mean real") instead of the manipulation. So the random choices are drawn as a
@@ -12,8 +12,8 @@ import NN
 /// takes no image and no label, and always consumes the same number of draws, so the plan of the
 /// k-th crop of a batch depends only on the seed and k.
 ///
-/// The operations run in a fixed order: resize, blur, noise, JPEG, flip (compression last, as when a
-/// processed picture is saved).
+/// The operations run in a fixed order: grey, resize, blur, noise, JPEG, flip (compression last, as
+/// when a processed picture is saved).
 public struct CropAugmentation: Codable, Equatable, Sendable {
     public var flipProbability: Double
     /// Shrink to `scale · side` (area averaging), then enlarge back (bilinear).
@@ -28,12 +28,14 @@ public struct CropAugmentation: Codable, Equatable, Sendable {
     /// JPEG round trip through libavcodec's mjpeg at a quality of 1…100 (see `JPEGCodec`).
     public var jpegProbability: Double
     public var jpegQuality: ClosedRange<Int>
+    /// Replace each pixel by its BT.601 luma in all three channels (grey photos, replicated to RGB).
+    public var grayProbability: Double
 
     public init(
         flipProbability: Double = 0.5, resizeProbability: Double = 0.3, resizeScale: ClosedRange<Double> = 0.5...0.9,
         blurProbability: Double = 0.2, blurSigma: ClosedRange<Double> = 0.4...1.2,
         noiseProbability: Double = 0.2, noiseSigma: ClosedRange<Double> = 1...6,
-        jpegProbability: Double = 0.5, jpegQuality: ClosedRange<Int> = 30...95
+        jpegProbability: Double = 0.5, jpegQuality: ClosedRange<Int> = 30...95, grayProbability: Double = 0
     ) {
         precondition(jpegQuality.lowerBound >= 1 && jpegQuality.upperBound <= 100, "JPEG quality is 1...100")
         precondition(resizeScale.lowerBound > 0 && resizeScale.upperBound <= 1, "resize scale is in (0, 1]")
@@ -46,13 +48,15 @@ public struct CropAugmentation: Codable, Equatable, Sendable {
         self.noiseSigma = noiseSigma
         self.jpegProbability = jpegProbability
         self.jpegQuality = jpegQuality
+        self.grayProbability = grayProbability
     }
 
-    /// The builder's default.
-    public static let standard = CropAugmentation()
+    /// The builder's default: grey on 10% of crops, as black-and-white photos are real faces too.
+    public static let standard = CropAugmentation(grayProbability: 0.1)
     /// No augmentation at all.
     public static let none = CropAugmentation(
-        flipProbability: 0, resizeProbability: 0, blurProbability: 0, noiseProbability: 0, jpegProbability: 0)
+        flipProbability: 0, resizeProbability: 0, blurProbability: 0, noiseProbability: 0, jpegProbability: 0,
+        grayProbability: 0)
 
     /// What to do to one crop.
     public struct Plan: Equatable, Sendable {
@@ -64,12 +68,13 @@ public struct CropAugmentation: Codable, Equatable, Sendable {
         /// Seed of the per-pixel noise.
         public var noiseSeed: UInt64 = 0
         public var jpegQuality: Int?
+        public var gray = false
 
         public init() {}
 
         /// Whether the plan changes the crop at all.
         public var isIdentity: Bool {
-            !flip && resizeScale == nil && blurSigma == nil && noiseSigma == nil && jpegQuality == nil
+            !flip && resizeScale == nil && blurSigma == nil && noiseSigma == nil && jpegQuality == nil && !gray
         }
     }
 
@@ -92,7 +97,7 @@ public struct CropAugmentation: Codable, Equatable, Sendable {
             let span = Double(jpegQuality.upperBound - jpegQuality.lowerBound + 1)
             plan.jpegQuality = min(jpegQuality.upperBound, jpegQuality.lowerBound + Int(u[8] * span))
         }
-        _ = u[9]  // reserved, so that adding an operation keeps earlier draws in place
+        plan.gray = u[9] < grayProbability  // the tenth value was kept in reserve for an operation like this
         return plan
     }
 
@@ -102,6 +107,7 @@ public struct CropAugmentation: Codable, Equatable, Sendable {
     public static func apply(_ plan: Plan, to image: RGBImage, codec: JPEGCodec) throws(MediaError) -> RGBImage {
         var out = image
         let (width, height) = (image.width, image.height)
+        if plan.gray { out = grayed(out) }
         if let scale = plan.resizeScale {
             let w = max(2, Int((Double(width) * scale).rounded())), h = max(2, Int((Double(height) * scale).rounded()))
             out = out.resized(width: w, height: h).resized(width: width, height: height)
@@ -128,9 +134,22 @@ public struct CropAugmentation: Codable, Equatable, Sendable {
             + "gaussian noise p=\(noiseProbability) sigma \(r(noiseSigma)) levels, "
             + "JPEG round trip (libavcodec mjpeg) p=\(jpegProbability) quality \(jpegQuality.lowerBound)-\(jpegQuality.upperBound), "
             + "horizontal flip p=\(flipProbability)"
+            + (grayProbability > 0 ? ", first grey (BT.601 luma) p=\(grayProbability)" : "")
     }
 
     // MARK: - Operations
+
+    /// BT.601 luma (0.299 R + 0.587 G + 0.114 B, rounded) in all three channels.
+    static func grayed(_ image: RGBImage) -> RGBImage {
+        var out = image
+        for i in stride(from: 0, to: image.pixels.count, by: 3) {
+            let y = (299 * Int(image.pixels[i]) + 587 * Int(image.pixels[i + 1]) + 114 * Int(image.pixels[i + 2]) + 500) / 1000
+            out.pixels[i] = UInt8(y)
+            out.pixels[i + 1] = UInt8(y)
+            out.pixels[i + 2] = UInt8(y)
+        }
+        return out
+    }
 
     static func flipped(_ image: RGBImage) -> RGBImage {
         var out = image

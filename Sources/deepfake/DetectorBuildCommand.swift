@@ -22,9 +22,9 @@ struct DetectorBuildCommand: ParsableCommand {
             IoU >= 0.3, in frames it lists), or a folder of generated face images.
 
             Real and fake crops get the same seeded augmentation, drawn before the label is \
-            seen: down-and-up resizing (p 0.3), Gaussian blur (p 0.2), Gaussian noise (p 0.2), a \
-            JPEG round trip through libavcodec at quality 30-95 (p 0.5) and a horizontal flip \
-            (p 0.5).
+            seen: conversion to grey (p 0.1), down-and-up resizing (p 0.3), Gaussian blur (p 0.2), \
+            Gaussian noise (p 0.2), a JPEG round trip through libavcodec at quality 30-95 (p 0.5) \
+            and a horizontal flip (p 0.5).
 
             Validation split by source, never by frame: UTKFace chips by their original_md5 (the \
             index column), video crops by source video (an altered video by its truth file's \

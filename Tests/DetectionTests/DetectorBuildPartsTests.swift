@@ -53,7 +53,7 @@ import Testing
         // The trainer's batches interleave real (even slots) and fake (odd slots); tally each
         // operation per class over many batches.
         let augmentation = CropAugmentation.standard
-        var tallies = [[Double]](repeating: [Double](repeating: 0, count: 7), count: 2)
+        var tallies = [[Double]](repeating: [Double](repeating: 0, count: 8), count: 2)
         var counts = [0.0, 0.0]
         for step in 0..<400 {
             var random = DetectorTrainer.augmentationStream(seed: 11, epoch: 1, step: step)
@@ -63,7 +63,7 @@ import Testing
                 counts[label] += 1
                 let row = [plan.flip ? 1 : 0, plan.resizeScale == nil ? 0 : 1, plan.blurSigma == nil ? 0 : 1,
                            plan.noiseSigma == nil ? 0 : 1, plan.jpegQuality == nil ? 0 : 1,
-                           Double(plan.jpegQuality ?? 0) / 100, plan.resizeScale ?? 0]
+                           Double(plan.jpegQuality ?? 0) / 100, plan.resizeScale ?? 0, plan.gray ? 1 : 0]
                 for (k, value) in row.enumerated() { tallies[label][k] += Double(value) }
             }
         }
@@ -75,6 +75,7 @@ import Testing
             #expect(abs(real[k] - expected[k]) < 0.02, "operation \(k) real rate \(real[k])")
         }
         #expect(abs(real[5] - fake[5]) < 0.02 && abs(real[6] - fake[6]) < 0.02)
+        #expect(abs(real[7] - fake[7]) < 0.02 && abs(real[7] - 0.1) < 0.02, "grey: real \(real[7]) vs fake \(fake[7])")
     }
 
     @Test func operationsKeepSizeAndBehave() throws {
@@ -97,6 +98,11 @@ import Testing
         let mean = { (i: RGBImage) in i.pixels.reduce(0.0) { $0 + Double($1) } / Double(i.pixels.count) }
         #expect(abs(mean(out) - mean(image)) < 4)
         #expect(try CropAugmentation.apply(everything, to: image, codec: codec) == out, "deterministic")
+        // Grey: BT.601 luma in every channel, exactly.
+        var gray = CropAugmentation.Plan()
+        gray.gray = true
+        let grayed = try CropAugmentation.apply(gray, to: RGBImage(width: 2, height: 1, pixels: [255, 0, 0, 10, 200, 30]), codec: codec)
+        #expect(grayed.pixels == [76, 76, 76, 124, 124, 124])
     }
 
     // MARK: - Split by source
