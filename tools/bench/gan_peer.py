@@ -7,7 +7,9 @@
               indices into the train split, a numpy-seeded permutation per epoch, batch after batch).
   quality     trains PyTorch's DCGAN from DIR/init.safetensors in DIR/order.i32's order (no flips),
               Adam(2e-4, (0.5, 0.999)), BCE, and writes DIR/torch_generator.safetensors in the
-              project's generator format, so `deepfake evaluate gan` scores both sides alike.
+              project's generator format, so `deepfake evaluate gan` scores both sides alike; with
+              --save-steps A,B also DIR/torch_generator-step-0000000A.safetensors, ... after those
+              steps (the steps of our run's kept checkpoints, so both sides are compared at several).
 
 Images: the train split of utkface/index.csv, decoded by the ffmpeg program to raw RGB in the
 index's (file name) order, the order `deepfake train` reads them in.
@@ -117,19 +119,26 @@ def quality(args):
     netG.load_state_dict({k[5:]: v for k, v in init.items() if k.startswith("netG.")})
     netD.load_state_dict({k[5:]: v for k, v in init.items() if k.startswith("netD.")})
     criterion = nn.BCELoss()
+    save_steps = {int(s) for s in args.save_steps.split(",") if s}
+
+    def save(name, steps):
+        metadata = {"schema": "deepfake-gan-generator/1", "arch": "dcgan", "image_size": "64", "channels": "3",
+                    "nz": str(args.nz), "ngf": str(args.ngf), "ndf": str(args.ndf), "classes": "0",
+                    "normalisation": "[-1,1]: x = pixel / 127.5 - 1", "provenance": "tools/bench/gan_peer.py quality",
+                    "training": json.dumps({"steps": steps, "batch": args.batch, "torch": torch.__version__})}
+        save_file({k: v.float().contiguous() for k, v in netG.state_dict().items()},
+                  os.path.join(args.dir, name), metadata=metadata)
+
     start = time.perf_counter()
     for step in range(args.steps):
         batch = images[torch.from_numpy(order[step * args.batch:(step + 1) * args.batch].astype(np.int64))]
         errD, errG = iteration(netG, netD, optG, optD, criterion, batch, args.nz)
         if (step + 1) % 100 == 0:
             print(f"step {step + 1}: loss D {errD:.3f} G {errG:.3f}", file=sys.stderr)
+        if step + 1 in save_steps:
+            save(f"torch_generator-step-{step + 1:08d}.safetensors", step + 1)
     elapsed = time.perf_counter() - start
-    metadata = {"schema": "deepfake-gan-generator/1", "arch": "dcgan", "image_size": "64", "channels": "3",
-                "nz": str(args.nz), "ngf": str(args.ngf), "ndf": str(args.ndf), "classes": "0",
-                "normalisation": "[-1,1]: x = pixel / 127.5 - 1", "provenance": "tools/bench/gan_peer.py quality",
-                "training": json.dumps({"steps": args.steps, "batch": args.batch, "torch": torch.__version__})}
-    save_file({k: v.float().contiguous() for k, v in netG.state_dict().items()},
-              os.path.join(args.dir, "torch_generator.safetensors"), metadata=metadata)
+    save("torch_generator.safetensors", args.steps)
     print(f"trained {args.steps} steps in {elapsed:.0f} s ({args.steps * args.batch / elapsed:.1f} images/s)")
 
 
@@ -146,6 +155,7 @@ def main():
     parser.add_argument("--data", default="../shared/data/utkface/faces64")
     parser.add_argument("--index", default="../shared/data/utkface/index.csv")
     parser.add_argument("--dir", default="/tmp/deepfake-bench/gan-quality")
+    parser.add_argument("--save-steps", default="", help="comma-separated steps after which to save G as well")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     {"throughput": throughput, "prepare": prepare, "quality": quality}[args.mode](args)
