@@ -51,8 +51,8 @@ public struct CropAugmentation: Codable, Equatable, Sendable {
         self.grayProbability = grayProbability
     }
 
-    /// The builder's default: grey on 10% of crops, as black-and-white photos are real faces too.
-    public static let standard = CropAugmentation(grayProbability: 0.1)
+    /// The builder's default (no grey: `deepfake detector build --gray P` turns it on).
+    public static let standard = CropAugmentation()
     /// No augmentation at all.
     public static let none = CropAugmentation(
         flipProbability: 0, resizeProbability: 0, blurProbability: 0, noiseProbability: 0, jpegProbability: 0,

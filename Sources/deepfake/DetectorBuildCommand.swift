@@ -22,9 +22,9 @@ struct DetectorBuildCommand: ParsableCommand {
             IoU >= 0.3, in frames it lists), or a folder of generated face images.
 
             Real and fake crops get the same seeded augmentation, drawn before the label is \
-            seen: conversion to grey (p 0.1), down-and-up resizing (p 0.3), Gaussian blur (p 0.2), \
-            Gaussian noise (p 0.2), a JPEG round trip through libavcodec at quality 30-95 (p 0.5) \
-            and a horizontal flip (p 0.5).
+            seen: conversion to grey (p --gray, 0 by default), down-and-up resizing (p 0.3), \
+            Gaussian blur (p 0.2), Gaussian noise (p 0.2), a JPEG round trip through libavcodec at \
+            quality 30-95 (p 0.5) and a horizontal flip (p 0.5).
 
             Validation split by source, never by frame: UTKFace chips by their original_md5 (the \
             index column), video crops by source video (an altered video by its truth file's \
@@ -85,6 +85,8 @@ struct DetectorBuildCommand: ParsableCommand {
     var seed: UInt64 = 1
     @Flag(help: "Train without augmentation.")
     var noAugment = false
+    @Option(help: "Probability of turning a training crop grey (BT.601 luma in all channels), for both classes alike.")
+    var gray = 0.0
     @Option(help: "Dataset cache folder (default $DEEPFAKE_CACHE or ~/.cache/deepfake/datasets).")
     var cache: String?
     @Flag(help: "Do not read or write the dataset cache.")
@@ -99,6 +101,7 @@ struct DetectorBuildCommand: ParsableCommand {
         if patience < 1 { throw ValidationError("--patience must be at least 1.") }
         if batch < 2 || batch % 2 != 0 { throw ValidationError("--batch must be even and at least 2 (half real, half fake).") }
         if samplesPerGenerator < 1 { throw ValidationError("--samples-per-generator must be at least 1.") }
+        if !(gray >= 0 && gray <= 1) { throw ValidationError("--gray must be between 0 and 1, got \(gray).") }
         if let videoShare, !(videoShare >= 0 && videoShare <= 1) { throw ValidationError("--video-share must be between 0 and 1, got \(videoShare).") }
         if videoFrames < 1 { throw ValidationError("--video-frames must be at least 1.") }
         if let maxImages, maxImages < 1 { throw ValidationError("--max-images must be at least 1.") }
@@ -120,7 +123,8 @@ struct DetectorBuildCommand: ParsableCommand {
             cache: noCache ? nil : cache ?? FaceImageSet.defaultCacheFolder, generatorsGroupedByBatch: generatorGroups == "batch")
         let training = DetectorTrainer.Settings(
             epochs: epochs, batchSize: batch, learningRate: lr, patience: patience, seed: seed,
-            augmentation: noAugment ? .none : .standard, videoShare: videoShare)
+            augmentation: noAugment ? .none : { var a = CropAugmentation.standard; a.grayProbability = gray; return a }(),
+            videoShare: videoShare)
         let options = DetectorBuilder.Options(
             validationFraction: valFraction, training: training, falsePositiveRate: fpr,
             faceDetector: .init(minFace: minFace, detectSide: detectSide == 0 ? nil : detectSide))

@@ -52,7 +52,8 @@ import Testing
     @Test func realAndFakeSlotsGetTheSameDistributionOfTreatments() {
         // The trainer's batches interleave real (even slots) and fake (odd slots); tally each
         // operation per class over many batches.
-        let augmentation = CropAugmentation.standard
+        var augmentation = CropAugmentation.standard
+        augmentation.grayProbability = 0.1
         var tallies = [[Double]](repeating: [Double](repeating: 0, count: 8), count: 2)
         var counts = [0.0, 0.0]
         for step in 0..<400 {
