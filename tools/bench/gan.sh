@@ -75,7 +75,14 @@ if [ "$missing" = 1 ] || [ ! -s "$q/torch_generator.safetensors" ]; then
     "$PY" tools/bench/gan_peer.py quality --ngf "$QWIDTH" --ndf "$QWIDTH" --steps "$QSTEPS" --dir "$q" \
         --data "$FACES" --index "$INDEX" --save-steps "$(echo $steps | tr ' ' ',')"
 fi
-swd() { "$bin" evaluate gan --model "$1" --data "$FACES" --index "$INDEX" --images "$SWD_IMAGES" "${@:2}" | tee /dev/stderr | awk '$1 == "model" { print $2 }'; }
+# Prints the report to stderr and the model's SWD to stdout. (Not `tee /dev/stderr`: when stderr
+# is a log file, reopening it through /dev/stderr truncates it.)
+swd() {
+    local report
+    report=$("$bin" evaluate gan --model "$1" --data "$FACES" --index "$INDEX" --images "$SWD_IMAGES" "${@:2}")
+    echo "$report" >&2
+    echo "$report" | awk '$1 == "model" { print $2 }'
+}
 echo "quality at ngf/ndf $QWIDTH after steps $steps(SWD x1e3 against $SWD_IMAGES holdout images, lower is better):"
 ours_sum=0; theirs_sum=0; n=0
 for step in $steps; do
