@@ -52,6 +52,9 @@ VIDEO_SHARE=${VIDEO_SHARE:-0.5}
 SEED=${SEED:-20261127}
 SKIP_VIDEOS=${SKIP_VIDEOS:-0}
 GENERATOR_GROUPS=${GENERATOR_GROUPS:-file}
+GRAY=${GRAY:-0}  # share of training crops turned grey (--gray), both classes alike
+threshold=()
+[ -n "${FPR:-}" ] && threshold=(--fpr "$FPR")  # threshold at this validation FPR instead of the EER
 limit=()
 [ -n "${MAX_IMAGES:-}" ] && limit=(--max-images "$MAX_IMAGES")  # quick checks only
 
@@ -113,7 +116,7 @@ fi
 
 "$bin" detector build --gan "$GAN" "${real[@]}" "${fake[@]}" --out "$OUT" \
     --samples-per-generator "$SAMPLES" --video-frames "$FRAMES" --video-share "$VIDEO_SHARE" --epochs "$EPOCHS" --patience "$PATIENCE" \
-    --batch 64 --lr 2e-4 --val-fraction 0.2 --generator-groups "$GENERATOR_GROUPS" --seed "$SEED" "${limit[@]}" \
+    --batch 64 --lr 2e-4 --val-fraction 0.2 --generator-groups "$GENERATOR_GROUPS" --gray "$GRAY" --seed "$SEED" "${threshold[@]}" "${limit[@]}" \
     2>&1 | tee -a "$log"
 echo "$(date -u +%FT%TZ) done, load $(cut -d' ' -f1-3 /proc/loadavg)" >> "$log"
 ls -l "$OUT" | tee -a "$log"
