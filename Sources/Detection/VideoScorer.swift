@@ -20,9 +20,12 @@ public struct ScoreSettings: Sendable, Equatable {
     public var detectSide: Int?
     /// Faces scored per forward pass of the detector.
     public var batchSize: Int
+    /// Decode every frame, even unsampled ones no other frame needs (``SampledFrameWalk``): shot
+    /// changes are then reported at their exact frame. The scores are the same either way.
+    public var decodeAll: Bool
 
     public init(sampling: ScoreSampling = .standard, threshold: Double? = nil, minFace: Int = 40,
-                detectEvery: Int? = nil, detectSide: Int? = nil, batchSize: Int = 32) {
+                detectEvery: Int? = nil, detectSide: Int? = nil, batchSize: Int = 32, decodeAll: Bool = false) {
         precondition(batchSize >= 1 && minFace >= 1)
         self.sampling = sampling
         self.threshold = threshold
@@ -30,6 +33,7 @@ public struct ScoreSettings: Sendable, Equatable {
         self.detectEvery = detectEvery
         self.detectSide = detectSide
         self.batchSize = batchSize
+        self.decodeAll = decodeAll
     }
 
     /// The detection interval in sampled frames.
@@ -47,8 +51,8 @@ public struct ScoredInput: Sendable {
 /// detector in batches → `Report.assemble` → a `Report`.
 ///
 /// Every decoded frame goes through the shot-change detector, sampled or not, so tracks never
-/// cross a cut; only sampled frames are converted at full size, the rest as 320-pixel previews
-/// (``SampledFrameWalk``). Memory is bounded: only sampled frames the tracker has not released yet and one
+/// cross a cut; only sampled frames are converted at full size, the rest as 320-pixel previews,
+/// and unsampled frames that no other frame refers to are not decoded (``SampledFrameWalk``). Memory is bounded: only sampled frames the tracker has not released yet and one
 /// batch of crops are held. A failure never gives a score: the report then carries `error` and no
 /// summary, and no face gives the verdict `no-face`.
 public final class VideoScorer {
@@ -108,6 +112,7 @@ public final class VideoScorer {
             "crop": model.crop.name,
             "cropSize": String(model.imageSize),
             "batch": String(settings.batchSize),
+            "decode": settings.decodeAll ? "every frame" : "sampled and reference frames",
             "threshold": String(aggregation.threshold),
             "uncertainBand": String(aggregation.band),
             "aggregation": "face: calibrated P(fake); frame: max; track: 10%-trimmed mean; "
@@ -220,7 +225,9 @@ private final class ScoringRun {
         let expected = selector.expected
         let walkStart = now()
         var bodySeconds = 0.0
-        let (read, iterator) = try SampledFrameWalk.run(reader, selector: &selector, frameCount: frameCount) { frame in
+        let (read, iterator) = try SampledFrameWalk.run(
+            reader, selector: &selector, frameCount: frameCount, decodeAll: scorer.settings.decodeAll
+        ) { frame in
             let t = now()
             if let image = frame.image {
                 images[frame.index] = image

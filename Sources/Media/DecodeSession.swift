@@ -21,6 +21,9 @@ final class DecodeSession {
     private(set) var damagedPackets = 0
     /// Video packets read so far.
     private(set) var packetsRead = 0
+    /// When set, asked with each video packet's timestamp before it is sent: false lets the
+    /// decoder skip the packet's frame if no other frame refers to it (`AVDISCARD_NONREF`).
+    var wantsPacket: ((Int64) -> Bool)?
 
     init(path: String, threads: Int) throws(MediaError) {
         _ = FFmpeg.setUp
@@ -146,6 +149,10 @@ final class DecodeSession {
             defer { av_packet_unref(packet) }
             guard packet.pointee.stream_index == streamIndex else { continue }
             packetsRead += 1
+            if let wantsPacket {
+                // Frame threads copy this from the context with each packet they are handed.
+                codec.pointee.skip_frame = wantsPacket(packet.pointee.pts) ? AVDISCARD_DEFAULT : AVDISCARD_NONREF
+            }
             let sent = avcodec_send_packet(codec, packet)
             if sent < 0 && sent != FFmpeg.eagain { damagedPackets += 1 }
         }

@@ -13,8 +13,12 @@ public final class FrameIterator {
     /// Times still wanted, for `.timestamps`, ascending.
     private var times: [Double] = []
     private var nextFPSTime: Double?
-    /// The index the next decoded frame will have.
+    /// The index the next decoded frame will have (when no frames are skipped).
     private var decodedIndex = 0
+    /// Every frame's presentation timestamp in display order, while frames may be skipped
+    /// (``skipFrames(unlessWanted:)``): a frame's index is then its timestamp's position here.
+    private var presentation: [Int64]?
+    private var lastIndex = -1
     private var lastTime = 0.0
     private var done = false
     /// Converter for ``nextPreviewed(previewSide:full:)``'s small copies, made on first use.
@@ -65,8 +69,7 @@ public final class FrameIterator {
         if done { return nil }
         if case .timestamps = sampling { return try nextAtTime() }
         while session.decodeNext() {
-            let index = decodedIndex
-            decodedIndex += 1
+            let index = nextIndex()
             let time = currentTime(index: index)
             if select(index: index, time: time) {
                 return DecodedFrame(index: index, time: time, image: try image())
@@ -104,12 +107,59 @@ public final class FrameIterator {
             if let error = session.readError { throw error }
             return nil
         }
-        let index = decodedIndex
-        decodedIndex += 1
+        let index = nextIndex()
         let time = currentTime(index: index)
         var preview = try previewConverter!.convert(session.frame!, path: session.path)
         if rotation != 0 { preview = preview.rotated(clockwise: rotation) }
         return PreviewedFrame(index: index, time: time, preview: preview, image: full(index, time) ? try image() : nil)
+    }
+
+    /// Frames of the video passed so far, decoded or skipped.
+    public var framesPassed: Int { presentation == nil ? decodedIndex : lastIndex + 1 }
+
+    /// Lets the decoder skip the frames `wanted` turns down where the codec allows it: frames that
+    /// no other frame is predicted from (H.264's non-reference frames: most B-frames). The others
+    /// are decoded as before, so every frame handed out is bit-identical to a full decode, with
+    /// the same index and time. Call it before the first frame of an `.all` iteration.
+    ///
+    /// `wanted(index, time)` is asked once for every frame in display order, first to last, before
+    /// decoding starts. Frame indices come from a pass over the packets (no decoding) that
+    /// collects their timestamps.
+    /// - Returns: whether frames may be skipped. False (the iteration is left as it was) when the
+    ///   packets' timestamps cannot be trusted (missing, repeated, marked for discarding) or their
+    ///   count differs from the header's frame count.
+    @discardableResult
+    public func skipFrames(unlessWanted wanted: (Int, Double) -> Bool) throws(MediaError) -> Bool {
+        guard case .all = sampling else { preconditionFailure("skipFrames needs FrameSampling.all") }
+        precondition(decodedIndex == 0 && presentation == nil, "skipFrames must come before the first frame")
+        let probe = try DecodeSession(path: session.path, threads: 1)
+        guard let stamps = probe.presentationTimestamps(), !stamps.isEmpty,
+              info.frameCount.map({ $0 == stamps.count }) ?? true else { return false }
+        let stream = session.stream.pointee
+        let start = stream.start_time == FFmpeg.noPTS ? 0 : stream.start_time
+        let timeBase = av_q2d(stream.time_base)
+        var needed = Set<Int64>()
+        for (index, pts) in stamps.enumerated() where wanted(index, Double(pts - start) * timeBase) {
+            needed.insert(pts)
+        }
+        presentation = stamps
+        session.wantsPacket = { needed.contains($0) }
+        return true
+    }
+
+    /// The index of the frame just decoded.
+    private func nextIndex() -> Int {
+        defer { decodedIndex += 1 }
+        guard let presentation else { return decodedIndex }
+        let pts = session.frame!.pointee.best_effort_timestamp
+        var low = 0, high = presentation.count
+        while low < high {
+            let mid = (low + high) / 2
+            if presentation[mid] < pts { low = mid + 1 } else { high = mid }
+        }
+        // A frame whose timestamp is not a packet's (never seen on trusted streams) follows the last.
+        lastIndex = low < presentation.count && presentation[low] == pts && low > lastIndex ? low : lastIndex + 1
+        return lastIndex
     }
 
     private func select(index: Int, time: Double) -> Bool {

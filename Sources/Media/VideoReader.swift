@@ -134,6 +134,32 @@ public final class VideoReader {
 }
 
 extension DecodeSession {
+    /// Reads the video stream's packets to the end without decoding, and returns their
+    /// presentation timestamps in ascending order: the frames' timestamps in display order. Nil
+    /// when the order cannot be trusted: a packet without a timestamp, one the demuxer marks for
+    /// discarding (edit lists), two with the same timestamp, or a read error.
+    func presentationTimestamps() -> [Int64]? {
+        let packet = av_packet_alloc()
+        defer {
+            var p = packet
+            av_packet_free(&p)
+        }
+        var stamps: [Int64] = []
+        while true {
+            let read = av_read_frame(format, packet)
+            if read == FFmpeg.eof { break }
+            if read < 0 { return nil }
+            defer { av_packet_unref(packet) }
+            guard packet!.pointee.stream_index == streamIndex else { continue }
+            let pts = packet!.pointee.pts
+            if pts == FFmpeg.noPTS || packet!.pointee.flags & AV_PKT_FLAG_DISCARD != 0 { return nil }
+            stamps.append(pts)
+        }
+        stamps.sort()
+        for i in stamps.indices.dropFirst() where stamps[i] == stamps[i - 1] { return nil }
+        return stamps
+    }
+
     /// Reads packets to the end, counting the video stream's.
     func countPackets() -> Int {
         let packet = av_packet_alloc()

@@ -63,6 +63,9 @@ struct FacesCommand: ParsableCommand {
     @Option(name: .customLong("detect-every"), help: "Scan the whole frame on every Nth sampled frame, near the tracked faces in between (samples over 0.5 s apart are always scanned whole).")
     var detectEvery: Int?
 
+    @Flag(name: .customLong("decode-all"), help: "Decode every frame, even unsampled ones no other frame refers to (skipped by default; the faces are the same, shot changes are then found at their exact frame).")
+    var decodeAll = false
+
     var detectionInterval: Int { detectEvery ?? 3 }
 
     func validate() throws {
@@ -140,7 +143,7 @@ struct FacesCommand: ParsableCommand {
                 }
             }
         }
-        let read = try SampledFrameWalk.run(reader, selector: &selector, frameCount: frameCount) { frame in
+        let read = try SampledFrameWalk.run(reader, selector: &selector, frameCount: frameCount, decodeAll: decodeAll) { frame in
             if let image = frame.image {
                 images[frame.index] = image
                 summary.framesSampled += 1

@@ -85,6 +85,9 @@ struct ScoreCommand: ParsableCommand {
     @Option(name: .customLong("detect-side"), help: "Detect on a copy whose longer side is at most PX pixels (0: full size).")
     var detectSide = 0
 
+    @Flag(name: .customLong("decode-all"), help: "Decode every frame, even unsampled ones no other frame refers to (skipped by default; the scores are the same, shot changes are then reported at their exact frame).")
+    var decodeAll = false
+
     func validate() throws {
         if [count != nil, every != nil, fps != nil, all].filter({ $0 }).count > 1 {
             throw ValidationError("Choose one of --count, --every, --fps and --all.")
@@ -116,7 +119,7 @@ struct ScoreCommand: ParsableCommand {
             model: detector, modelPath: modelPath, modelSHA256: modelHash,
             settings: ScoreSettings(
                 sampling: sampling, threshold: threshold, minFace: minFace, detectEvery: detectEvery,
-                detectSide: detectSide == 0 ? nil : detectSide),
+                detectSide: detectSide == 0 ? nil : detectSide, decodeAll: decodeAll),
             toolVersion: Version.string)
 
         var results: [ScoredInput] = []

@@ -154,6 +154,20 @@ enum ScoringFixtures {
         #expect(ScoreSettings(sampling: .count(32)).detectionInterval == 3)
     }
 
+    @Test func skippingFramesNoOneNeedsChangesNoTrackOrScore() throws {
+        var clips = [(ScoringFixtures.fixture("h264_aac.mp4"), ScoreSampling.every(7)), (ScoringFixtures.fixture("vfr.mp4"), .fps(5))]
+        if let hamilton = ScoringFixtures.sharedOrSkip(ScoringFixtures.hamilton) { clips.append((hamilton, .standard)) }
+        for (clip, sampling) in clips {
+            let skipping = try ScoringFixtures.scorer(.init(sampling: sampling)).score(clip).report
+            let all = try ScoringFixtures.scorer(.init(sampling: sampling, decodeAll: true)).score(clip).report
+            #expect(skipping.settings["decode"] == "sampled and reference frames")
+            #expect(all.settings["decode"] == "every frame")
+            #expect(skipping.summary != nil && skipping.summary == all.summary, "\(clip)")
+            #expect(skipping.tracks == all.tracks && skipping.frames == all.frames && skipping.segments == all.segments)
+            #expect(skipping.input.frameCount == all.input.frameCount)
+        }
+    }
+
     @Test func uncalibratedModelAndThresholdOverrideAreWarnedAbout() throws {
         let scorer = try ScoringFixtures.scorer(.init(sampling: .count(2), threshold: 0.7), calibrated: false)
         let report = scorer.score(ScoringFixtures.fixture("h264_aac.mp4")).report

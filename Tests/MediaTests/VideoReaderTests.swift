@@ -72,6 +72,43 @@ let readableFixtures = ManifestEntry.all.filter { $0.value.readable && $0.key !=
         }
     }
 
+    @Test(arguments: ["h264_aac.mp4", "vfr.mp4", "rotated_90.mp4", "odd_318x238.mp4", "vp9.webm", "mpeg4.avi"])
+    func skippingUnwantedFramesLeavesTheWantedOnesBitIdentical(name: String) throws {
+        let path = Paths.fixture(name)
+        let sequential = try decodeAll(path)
+        let iterator = try VideoReader(path: path).frames(.all)
+        var asked: [Int] = []
+        let skipping = try iterator.skipFrames { index, time in
+            asked.append(index)
+            #expect(abs(time - sequential[index].time) < 1e-9, "time of frame \(index) of \(name)")
+            return index % 4 == 1
+        }
+        #expect(skipping)
+        #expect(asked == Array(sequential.indices), "asked about every frame once, in order")
+        var handed: [Int] = []
+        while let frame = try iterator.nextPreviewed(previewSide: 64, full: { index, _ in index % 4 == 1 }) {
+            handed.append(frame.index)
+            #expect(abs(frame.time - sequential[frame.index].time) < 1e-9)
+            if frame.index % 4 == 1 { #expect(frame.image == sequential[frame.index].image, "frame \(frame.index) of \(name)") }
+        }
+        #expect(Set(handed).isSuperset(of: sequential.indices.filter { $0 % 4 == 1 }), "every wanted frame of \(name)")
+        #expect(handed == handed.sorted() && Set(handed).count == handed.count, "in order, no repeats")
+        #expect(iterator.framesPassed == sequential.count)
+        // Decoded: the wanted frames and the reference frames, which the ffmpeg program lists when
+        // told to skip the others (H.264's B-frames here; VP9 and MPEG-4 Part 2 have none to skip).
+        let referenceTimes = String(decoding: try run("ffprobe", [
+            "-v", "error", "-skip_frame", "noref", "-select_streams", "v:0",
+            "-show_entries", "frame=best_effort_timestamp_time", "-of", "csv=p=0", path,
+        ]), as: UTF8.self).split(whereSeparator: \.isNewline).compactMap { Double($0.filter { $0 != "," }) }
+        // ffprobe's times count from zero, ours from the stream's start; the first frame is a keyframe.
+        let offset = (referenceTimes.first ?? 0) - sequential[0].time
+        let references = referenceTimes.compactMap { t in sequential.firstIndex { abs($0.time + offset - t) < 1e-4 } }
+        #expect(references.count == referenceTimes.count && !references.isEmpty)
+        let expected = Set(references).union(sequential.indices.filter { $0 % 4 == 1 })
+        #expect(handed == expected.sorted(), "frames decoded of \(name)")
+        if name.hasSuffix(".mp4") { #expect(handed.count < sequential.count, "\(name) has frames to skip") }
+    }
+
     @Test func evenSamplingFollowsNumpysLinspace() throws {
         #expect(FrameIterator.evenlySpaced(count: 4, total: 10) == [0, 3, 6, 9])
         #expect(FrameIterator.evenlySpaced(count: 3, total: 2) == [0, 1])
