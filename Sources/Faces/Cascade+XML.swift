@@ -164,7 +164,12 @@ struct XMLTree {
         /// Parsed as a double and rounded to float, as OpenCV's `(float)FileNode` does.
         var float: Float? { Double(text.trimmingCharacters(in: .whitespacesAndNewlines)).map { Float($0) } }
         /// The whitespace-separated numbers of the text, as OpenCV reads a sequence.
-        var numbers: [Double] { text.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\t" || $0 == "\r" }).compactMap { Double($0) } }
+        /// The text's whitespace-separated numbers (split on bytes: Character-level splitting was
+        /// most of the cascade's load time).
+        var numbers: [Double] {
+            text.utf8.split(whereSeparator: { $0 == 32 || $0 == 10 || $0 == 9 || $0 == 13 })
+                .compactMap { Double(Substring($0)) }
+        }
     }
 
     private final class Builder: NSObject, XMLParserDelegate {
