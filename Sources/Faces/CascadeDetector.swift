@@ -76,8 +76,9 @@ public final class CascadeDetector: Sendable {
         return scales
     }
 
-    /// All windows that pass every stage, before grouping, in image pixels.
-    func candidates(in image: GrayImage, settings: DetectionSettings) -> [IntRect] {
+    /// All windows that pass every stage, before grouping, in image pixels. `vectorized: false`
+    /// evaluates every window alone (the reference the eight-window scan is tested against).
+    func candidates(in image: GrayImage, settings: DetectionSettings, vectorized: Bool = true) -> [IntRect] {
         let scales = scales(width: image.width, height: image.height, settings: settings)
         if scales.isEmpty { return [] }
         let pyramid = ImagePyramid(
@@ -94,12 +95,14 @@ public final class CascadeDetector: Sendable {
         let evaluator = self.evaluator
         if settings.threads == 1 || stripeCount == 1 {
             for stripe in 0..<stripeCount {
-                evaluator.scan(pyramid, model, stripe: stripe, stripeSizes: stripeSizes, into: &results.slots[stripe])
+                evaluator.scan(
+                    pyramid, model, stripe: stripe, stripeSizes: stripeSizes, into: &results.slots[stripe],
+                    vectorized: vectorized)
             }
         } else {
             DispatchQueue.concurrentPerform(iterations: stripeCount) { stripe in
                 var found: [IntRect] = []
-                evaluator.scan(pyramid, model, stripe: stripe, stripeSizes: stripeSizes, into: &found)
+                evaluator.scan(pyramid, model, stripe: stripe, stripeSizes: stripeSizes, into: &found, vectorized: vectorized)
                 results.store(found, at: stripe)
             }
         }

@@ -21,6 +21,8 @@ final class ImagePyramid: @unchecked Sendable {
     }
 
     let levels: [Level]
+    /// Values allocated after each integral image for the eight-window reads.
+    static let padding = 64
     let stride: Int
     let count: Int
     /// Integral of pixel values, of squared values, and (when asked) of the 45° rotated sums, which
@@ -48,8 +50,13 @@ final class ImagePyramid: @unchecked Sendable {
         count = row * maxWidth
         // The tilted integral sits right after the plain one in the same allocation, so a tilted
         // feature's offsets simply include `count` (as OpenCV's `tofs`).
-        sum = .allocate(capacity: max(count, 1) * (tilted ? 2 : 1))
-        squareSum = .allocate(capacity: max(count, 1))
+        // Zeroed padding after each integral: the scan reads eight windows of a row at once, and
+        // those past the row's end read up to 30 values beyond the last row.
+        let padding = Self.padding
+        sum = .allocate(capacity: max(count, 1) * (tilted ? 2 : 1) + padding)
+        squareSum = .allocate(capacity: max(count, 1) + padding)
+        (sum + max(count, 1) * (tilted ? 2 : 1)).initialize(repeating: 0, count: padding)
+        (squareSum + max(count, 1)).initialize(repeating: 0, count: padding)
         tiltedSum = tilted ? sum + max(count, 1) : nil
 
         // Balance the levels over the workers by area, largest first.

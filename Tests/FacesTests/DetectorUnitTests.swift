@@ -81,3 +81,32 @@ struct DetectorUnitTests {
         #expect(detector.detect(in: RGBImage(width: 200, height: 150, fill: (120, 120, 120))).isEmpty)
     }
 }
+
+/// The scan evaluates a stump cascade's first stage for eight windows at once; every window must
+/// come out exactly as when evaluated alone (same candidates, in the same order).
+@Test(arguments: ["haarcascade_frontalface_default", "haarcascade_frontalface_alt", "haarcascade_profileface"])
+func eightWindowFirstStageGivesTheSameCandidatesAsOneAtATime(name: String) throws {
+    guard let path = TestPaths.cascadeOrSkip(name, "eightWindowFirstStage"),
+          let data = TestPaths.sharedDataOrSkip("eightWindowFirstStage") else { return }
+    let detector = CascadeDetector(cascade: try Cascade.load(path: path))
+    let folder = data.appendingPathComponent("face_recognition/images")
+    let names = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".jpg") || $0.hasSuffix(".png") }.sorted()
+    var images = try names.prefix(6).map { GrayImage(try ImageFile.read(folder.appendingPathComponent($0).path)) }
+    // Noise, and flat areas beside edges, for windows too flat to normalise.
+    var random = UInt64(7)
+    images.append(GrayImage(width: 203, height: 157, pixels: (0..<(203 * 157)).map { _ in
+        random = random &* 6364136223846793005 &+ 1442695040888963407
+        return UInt8(truncatingIfNeeded: random >> 56)
+    }))
+    images.append(GrayImage(width: 120, height: 97, pixels: (0..<(120 * 97)).map { $0 % 120 < 60 ? 30 : 220 }))
+    var total = 0
+    for (i, image) in images.enumerated() {
+        for settings in [DetectionSettings(minSize: 24), DetectionSettings(scaleFactor: 1.25, minSize: 30, threads: 1)] {
+            let eight = detector.candidates(in: image, settings: settings)
+            let alone = detector.candidates(in: image, settings: settings, vectorized: false)
+            #expect(eight == alone, "image \(i) (\(image.width)×\(image.height)), \(name)")
+            total += alone.count
+        }
+    }
+    #expect(total > 20, "the portraits give windows that pass every stage")
+}
