@@ -36,10 +36,14 @@
 #   tools/build_detector.sh                              # the shipped detector
 #   SKIP_VIDEOS=1 tools/build_detector.sh                # chips and GAN samples only (no alter needed)
 #   SKIP_VIDEOS=1 MAX_IMAGES=2000 SAMPLES=512 EPOCHS=2 OUT=/tmp/d.safetensors tools/build_detector.sh
+#   START=models/deepfake-detector.safetensors EPOCHS=0 FPR=0.005 OUT=/tmp/d.safetensors tools/build_detector.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DATA=${DATA:-../shared/data}
 GAN=${GAN:-models/utkface64-dcgan32.safetensors}
+# The weights to start from: the GAN's discriminator. A built detector with EPOCHS=0 keeps its
+# weights and only calibrates and thresholds again on the same validation split (FPR=...).
+START=${START:-$GAN}
 RUN=${RUN:-runs/utkface64-dcgan32}
 OUT=${OUT:-models/deepfake-detector.safetensors}
 ALTERED=${ALTERED:-runs/detector-altered}
@@ -114,7 +118,7 @@ if [ "$SKIP_VIDEOS" != 1 ]; then
     done < <(find "$DATA" -type f \( -name '*.mp4' -o -name '*.mov' \) | sort)
 fi
 
-"$bin" detector build --gan "$GAN" "${real[@]}" "${fake[@]}" --out "$OUT" \
+"$bin" detector build --gan "$START" "${real[@]}" "${fake[@]}" --out "$OUT" \
     --samples-per-generator "$SAMPLES" --video-frames "$FRAMES" --video-share "$VIDEO_SHARE" --epochs "$EPOCHS" --patience "$PATIENCE" \
     --batch 64 --lr 2e-4 --val-fraction 0.2 --generator-groups "$GENERATOR_GROUPS" --gray "$GRAY" --seed "$SEED" "${threshold[@]}" "${limit[@]}" \
     2>&1 | tee -a "$log"

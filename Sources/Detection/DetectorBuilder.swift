@@ -107,6 +107,9 @@ public final class DetectorBuilder {
         /// The starting discriminator's AUC and log loss on the same crops, before fine-tuning.
         public var startingAUC: Double?
         public var startingLogLoss: Double
+        /// Other thresholds one could ship: at validation false-positive rates of 0.1%, 0.5%, 1%
+        /// and 2%, each with the true-positive rate it gives (calibrated probabilities).
+        public var operatingPoints: [OperatingPoint] = []
 
         enum CodingKeys: String, CodingKey {
             case real, fake, groups, auc, eer, temperature, threshold
@@ -117,6 +120,22 @@ public final class DetectorBuilder {
             case truePositiveRateAtThreshold = "tpr_at_threshold"
             case startingAUC = "starting_auc"
             case startingLogLoss = "starting_log_loss"
+            case operatingPoints = "operating_points"
+        }
+    }
+
+    /// A threshold with its false- and true-positive rates on the validation split.
+    public struct OperatingPoint: Codable, Equatable, Sendable {
+        public var targetFalsePositiveRate: Double
+        public var threshold: Double
+        public var falsePositiveRate: Double
+        public var truePositiveRate: Double
+
+        enum CodingKeys: String, CodingKey {
+            case threshold
+            case targetFalsePositiveRate = "target_fpr"
+            case falsePositiveRate = "fpr"
+            case truePositiveRate = "tpr"
         }
     }
 
@@ -270,7 +289,13 @@ public final class DetectorBuilder {
             temperature: calibration.temperature, threshold: threshold,
             falsePositiveRateAtThreshold: confusion.falsePositiveRate,
             truePositiveRateAtThreshold: confusion.truePositiveRate,
-            startingAUC: history.first?.validationAUC, startingLogLoss: history.first?.validationLogLoss ?? .nan)
+            startingAUC: history.first?.validationAUC, startingLogLoss: history.first?.validationLogLoss ?? .nan,
+            operatingPoints: [0.001, 0.005, 0.01, 0.02].map { target in
+                let t = min(max(Metrics.threshold(forFalsePositiveRate: target, labels: labels, scores: calibrated), 0), 1)
+                let c = Metrics.confusion(labels: labels, scores: calibrated, threshold: t)
+                return OperatingPoint(targetFalsePositiveRate: target, threshold: t,
+                                      falsePositiveRate: c.falsePositiveRate, truePositiveRate: c.truePositiveRate)
+            })
 
         let metadata = provenance(
             summary: summary, history: history, records: records, rule: rule, training: training, trainer: trainer)

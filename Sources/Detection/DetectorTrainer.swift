@@ -112,7 +112,8 @@ public final class DetectorTrainer {
                                fromVideo: settings.videoShare == nil ? nil : training.groups.map { $0.hasPrefix("video:") },
                                videoShare: settings.videoShare ?? 0)
         var sinceBest = 0
-        for epoch in 1...max(1, settings.epochs) {
+        // No epochs: the starting weights, evaluated (to calibrate and threshold a built detector again).
+        for epoch in stride(from: 1, through: settings.epochs, by: 1) {
             let epochStart = Date()
             model.discriminator.setTraining(true)
             var total = 0.0

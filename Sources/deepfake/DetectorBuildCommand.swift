@@ -73,7 +73,7 @@ struct DetectorBuildCommand: ParsableCommand {
     var valFraction = 0.2
     @Option(help: "Set the threshold at this false-positive rate on validation instead of at the equal error rate.")
     var fpr: Double?
-    @Option(help: "Most epochs.")
+    @Option(help: "Most epochs. 0 keeps the starting weights and only calibrates and sets the threshold: with --gan a built detector and the same sources (the same validation split), this moves its operating point, e.g. --epochs 0 --fpr 0.005.")
     var epochs = 10
     @Option(help: "Stop after N epochs without a lower validation log loss.")
     var patience = 3
@@ -97,7 +97,7 @@ struct DetectorBuildCommand: ParsableCommand {
         if fake.isEmpty { throw ValidationError("Give at least one --fake PATH (a GAN checkpoint, generator file or altered video).") }
         if !(valFraction > 0 && valFraction < 1) { throw ValidationError("--val-fraction must be between 0 and 1, got \(valFraction).") }
         if let fpr, !(fpr > 0 && fpr < 1) { throw ValidationError("--fpr must be between 0 and 1, got \(fpr).") }
-        if epochs < 1 { throw ValidationError("--epochs must be at least 1.") }
+        if epochs < 0 { throw ValidationError("--epochs must be 0 or more, got \(epochs).") }
         if patience < 1 { throw ValidationError("--patience must be at least 1.") }
         if batch < 2 || batch % 2 != 0 { throw ValidationError("--batch must be even and at least 2 (half real, half fake).") }
         if samplesPerGenerator < 1 { throw ValidationError("--samples-per-generator must be at least 1.") }
@@ -143,6 +143,10 @@ struct DetectorBuildCommand: ParsableCommand {
             s.auc, s.eer, s.averagePrecision, s.logLossUncalibrated, s.logLossCalibrated, s.temperature,
             s.startingAUC.map { String(format: "%.4f", $0) } ?? "n/a", s.threshold, fpr == nil ? "EER" : "FPR \(fpr!)",
             s.falsePositiveRateAtThreshold, s.truePositiveRateAtThreshold))
+        for point in s.operatingPoints {
+            Terminal.error(String(format: "  operating point at validation FPR <= %.3f: threshold %.4f, FPR %.4f, TPR %.4f",
+                                  point.targetFalsePositiveRate, point.threshold, point.falsePositiveRate, point.truePositiveRate))
+        }
         Terminal.error(String(format: "wrote %@ in %.0f s (best epoch %@ of %@)", out, Date().timeIntervalSince(start),
                               result.metadata["best_epoch"] ?? "?", result.metadata["epochs_run"] ?? "?"))
     }

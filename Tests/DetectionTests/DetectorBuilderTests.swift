@@ -90,5 +90,28 @@ import Testing
         let logLoss = Metrics.logLoss(labels: validation.labels, probabilities: scores)
         #expect(abs(logLoss - stored.logLossCalibrated) < 1e-9)
         #expect(stored.logLossCalibrated <= stored.logLossUncalibrated + 1e-9, "temperature scaling cannot raise the log loss")
+        #expect(stored.operatingPoints.map(\.targetFalsePositiveRate) == [0.001, 0.005, 0.01, 0.02])
+        for point in stored.operatingPoints {
+            #expect(point.falsePositiveRate <= point.targetFalsePositiveRate, "\(point)")
+        }
+
+        // --epochs 0 from the built detector, same sources: the same weights and calibration, and
+        // the threshold moved to the operating point asked for.
+        var again = options
+        again.training.epochs = 0
+        again.falsePositiveRate = 0.01
+        let inputsAgain = DetectorBuilder.Inputs(gan: out.path, real: [Self.faces], fake: [gan.path], realIndex: index,
+                                                 realSplit: "train", samplesPerGenerator: 192)
+        var epochsAgain: [Int] = []
+        let moved = try DetectorBuilder(inputs: inputsAgain, options: again).build { event in
+            if case .training(.epoch(let r), _) = event { epochsAgain.append(r.epoch) }
+        }
+        #expect(epochsAgain == [0])
+        #expect(moved.model.discriminator.stateDict().sorted { $0.key < $1.key }.map(\.value) == loaded.discriminator.stateDict().sorted { $0.key < $1.key }.map(\.value))
+        #expect(moved.model.calibration == loaded.calibration)
+        let point = try #require(stored.operatingPoints.first { $0.targetFalsePositiveRate == 0.01 })
+        #expect(moved.model.threshold == point.threshold)
+        #expect(moved.summary.falsePositiveRateAtThreshold <= 0.01)
+        #expect(moved.metadata["threshold_rule"]?.contains("false-positive rate <= 0.01") == true)
     }
 }
