@@ -1,4 +1,5 @@
 import Faces
+import Foundation
 import Media
 
 /// Which frames of a video `deepfake score` scores, picked while every frame is decoded (the
@@ -118,11 +119,19 @@ public struct WalkedFrame {
 /// bit-identical either way; shot changes are then seen between the frames decoded, so a cut is
 /// reported at the first decoded frame of the new shot, at most a frame or two late.
 ///
+/// Decoding runs ahead on its own thread, up to `lookahead` frames, so that it goes on while the
+/// body scans a frame for faces: with libavcodec's frame threads alone, decoding stalls as soon
+/// as the body stops asking for frames. The body runs on the calling thread, frame after frame
+/// in order; a decode error reaches it after every frame decoded before the damage.
+///
 /// A header can promise more frames than decode (no_face.mp4: 98 vs 97); the last evenly spaced
 /// index then never comes, and the last decoded frame stands in for it: it is handed to the body
 /// a second time, sampled. (The last few frames the header promises are converted at full size for
 /// this; the repeat's preview equals the frame before, so no cut is seen.)
 public enum SampledFrameWalk {
+    /// Frames decoded ahead of the body at most.
+    public static let lookahead = 6
+
     /// - Returns: the number of frames decoded, and the iterator (for its damaged-packet count).
     @discardableResult
     public static func run(
@@ -136,14 +145,22 @@ public enum SampledFrameWalk {
             var probe = selector
             try iterator.skipFrames { index, time in probe.take(index: index, time: time) || index >= tail }
         }
+        let queue = DecodedFrameQueue(capacity: lookahead)
+        let decoder = DecodeAhead(iterator: iterator, selector: selector, tail: tail, queue: queue)
+        let done = DispatchSemaphore(value: 0)
+        let thread = Thread {
+            decoder.run()
+            done.signal()
+        }
+        thread.start()
+        defer {
+            queue.cancel()
+            done.wait()
+            selector = decoder.selector
+        }
         var sampledCount = 0
         var last: (frame: FrameIterator.PreviewedFrame, sampled: Bool)?
-        while true {
-            var sampled = false
-            guard let frame = try iterator.nextPreviewed(previewSide: VideoFaceFinder.previewSide, full: { index, time in
-                sampled = selector.take(index: index, time: time)
-                return sampled || index >= tail
-            }) else { break }
+        while let (frame, sampled) = try queue.pop() {
             if sampled { sampledCount += 1 }
             try body(WalkedFrame(index: frame.index, time: frame.time, preview: frame.preview, image: sampled ? frame.image : nil))
             last = (frame, sampled)
@@ -153,5 +170,99 @@ public enum SampledFrameWalk {
             try body(WalkedFrame(index: last.frame.index, time: last.frame.time, preview: last.frame.preview, image: image))
         }
         return (iterator.framesPassed, iterator)
+    }
+}
+
+/// The decoding side of ``SampledFrameWalk``: owns the iterator and the selector while it runs.
+private final class DecodeAhead: @unchecked Sendable {
+    private let iterator: FrameIterator
+    private(set) var selector: FrameSelector
+    private let tail: Int
+    private let queue: DecodedFrameQueue
+
+    init(iterator: FrameIterator, selector: FrameSelector, tail: Int, queue: DecodedFrameQueue) {
+        self.iterator = iterator
+        self.selector = selector
+        self.tail = tail
+        self.queue = queue
+    }
+
+    func run() {
+        do {
+            while true {
+                var sampled = false
+                guard let frame = try iterator.nextPreviewed(previewSide: VideoFaceFinder.previewSide, full: { index, time in
+                    sampled = selector.take(index: index, time: time)
+                    return sampled || index >= tail
+                }) else { break }
+                guard queue.push((frame, sampled)) else { return }
+            }
+            queue.finish(nil)
+        } catch {
+            queue.finish(error)
+        }
+    }
+}
+
+/// A bounded first-in first-out hand-over of decoded frames between two threads.
+private final class DecodedFrameQueue: @unchecked Sendable {
+    typealias Item = (frame: FrameIterator.PreviewedFrame, sampled: Bool)
+    private let condition = NSCondition()
+    private var items: [Item] = []
+    private var head = 0
+    private var finished = false
+    private var failure: MediaError?
+    private var cancelled = false
+    private let capacity: Int
+
+    init(capacity: Int) {
+        self.capacity = max(1, capacity)
+    }
+
+    /// Waits for room; false once the reader has gone (then the producer stops).
+    func push(_ item: Item) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        while items.count - head >= capacity && !cancelled { condition.wait() }
+        if cancelled { return false }
+        items.append(item)
+        condition.broadcast()
+        return true
+    }
+
+    /// The end of the frames, with the error that ended them if any.
+    func finish(_ error: MediaError?) {
+        condition.lock()
+        finished = true
+        failure = error
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// The next frame; nil at the end; throws the decoder's error after the last good frame.
+    func pop() throws(MediaError) -> Item? {
+        condition.lock()
+        defer { condition.unlock() }
+        while items.count == head && !finished { condition.wait() }
+        if items.count > head {
+            let item = items[head]
+            head += 1
+            if head >= 64 {
+                items.removeFirst(head)
+                head = 0
+            }
+            condition.broadcast()
+            return item
+        }
+        if let failure { throw failure }
+        return nil
+    }
+
+    /// The reader stops early: wake and stop the producer.
+    func cancel() {
+        condition.lock()
+        cancelled = true
+        condition.broadcast()
+        condition.unlock()
     }
 }
