@@ -67,17 +67,15 @@ extension CascadeEvaluator {
     /// pixels, as OpenCV's `CascadeClassifierInvoker` does: windows every `step` pixels, and after a
     /// window rejected by the first stage the next one in the row is skipped.
     ///
-    /// For stump cascades (`haarcascade_frontalface_default` and most others) the first stages,
-    /// which settle most windows, are evaluated for eight windows of a row at once
-    /// (``firstStage8(_:_:at:step:)``), with the same arithmetic per window; the windows they pass
-    /// go on one by one from the next stage. `vectorized: false` evaluates every window alone,
-    /// as the tests' reference.
+    /// Stump cascades (`haarcascade_frontalface_default` and most others) are evaluated for eight
+    /// windows of a row at once (``classifyStumps8(_:_:at:step:)``), with the same arithmetic per
+    /// window. `vectorized: false` evaluates every window alone, as the tests' reference.
     func scan(
         _ pyramid: ImagePyramid, _ model: Prepared, stripe: Int, stripeSizes: [Int], into out: inout [IntRect],
         vectorized: Bool = true
     ) {
         let stride = pyramid.stride
-        let eightAtOnce = vectorized && !model.isLBP && model.isStumpOnly && model.stageCount > Self.vectorStages
+        let eightAtOnce = vectorized && !model.isLBP && model.isStumpOnly
         for (li, level) in pyramid.levels.enumerated() {
             let workWidth = max(level.width + 1 - windowWidth, 0)
             let workHeight = max(level.height + 1 - windowHeight, 0)
@@ -93,23 +91,17 @@ extension CascadeEvaluator {
                 var x = 0
                 let rowBase = level.offset + y * stride
                 var blockStart = -block
-                var first = (status: SIMD8<Int64>(), norm: SIMD8<Float>())
+                var results = SIMD8<Int64>()
                 while x < workWidth {
                     let result: Int
                     if eightAtOnce {
                         if x >= blockStart + block {
                             blockStart = x
-                            first = step == 1
-                                ? firstStage8(pyramid, model, at: rowBase + x, step: 1)
-                                : firstStage8(pyramid, model, at: rowBase + x, step: 2)
+                            results = step == 1
+                                ? classifyStumps8(pyramid, model, at: rowBase + x, step: 1)
+                                : classifyStumps8(pyramid, model, at: rowBase + x, step: 2)
                         }
-                        let lane = (x - blockStart) / step
-                        let status = first.status[lane]
-                        result = status == 1
-                            ? classifyHaarStumps(
-                                UnsafePointer(pyramid.sum + rowBase + x), model, first.norm[lane],
-                                fromStage: Self.vectorStages)
-                            : Int(status)
+                        result = Int(results[(x - blockStart) / step])
                     } else {
                         result = classify(pyramid, model, at: rowBase + x)
                     }
@@ -135,18 +127,16 @@ extension CascadeEvaluator {
         return step == 1 ? raw.loadUnaligned(as: SIMD8<Int32>.self) : raw.loadUnaligned(as: SIMD16<Int32>.self).evenHalf
     }
 
-    /// The normalisation and the first ``vectorStages`` stages of a stump cascade for the eight
-    /// windows at `index`, `index + step`, … of one row (lanes past the row's end are computed and
-    /// ignored). Per window the same operations in the same order and precision as
-    /// ``classify(_:_:at:)`` and ``classifyHaarStumps(_:_:_:fromStage:)``, so each lane's outcome is
-    /// bit-identical. On haarcascade_frontalface_default the first two stages (25 of its 2,913
-    /// stumps) settle about 85% of the windows of a frame.
-    /// - Returns: per lane -1 (too flat to normalise), `-s` (rejected by stage `s`) or 1 (passed
-    ///   them all), and the lane's normalisation factor.
+    /// ``classify(_:_:at:)`` of a stump cascade for the eight windows at `index`, `index + step`, …
+    /// of one row (lanes past the row's end are computed and ignored): per window the same
+    /// operations in the same order and precision as ``classify(_:_:at:)`` and
+    /// ``classifyHaarStumps(_:_:_:)``, so each lane's result is bit-identical. Stops as soon as every
+    /// lane is rejected: on haarcascade_frontalface_default the first two stages (25 of its 2,913
+    /// stumps) settle about 85% of a frame's windows.
+    /// - Returns: per lane OpenCV's `runAt` value: 1 (passed every stage), `-s` (rejected by stage
+    ///   `s`) or -1 (too flat to normalise).
     @inline(__always)
-    func firstStage8(_ pyramid: ImagePyramid, _ model: Prepared, at index: Int, step: Int)
-        -> (status: SIMD8<Int64>, norm: SIMD8<Float>)
-    {
+    func classifyStumps8(_ pyramid: ImagePyramid, _ model: Prepared, at index: Int, step: Int) -> SIMD8<Int64> {
         let n = model.normOffsets
         let sum = pyramid.sum, squares = pyramid.squareSum
         let valSum = load8(sum, index + n.0, step: step) &- load8(sum, index + n.1, step: step)
@@ -163,7 +153,7 @@ extension CascadeEvaluator {
         var status = SIMD8<Int64>(repeating: -1)
 
         var node = UnsafePointer(model.haar)
-        for stage in 0..<min(Self.vectorStages, model.stageCount) {
+        for stage in 0..<model.stageCount {
             var stageSum = SIMD8<Double>()
             for _ in 0..<model.stageCounts[stage] {
                 let o = node.pointee.o
@@ -183,14 +173,11 @@ extension CascadeEvaluator {
             let passed = stageSum .>= Double(model.stageThresholds[stage])
             status.replace(with: Int64(-stage), where: alive .& .!passed)
             alive = alive .& passed
-            if !any(alive) { return (status, norm) }
+            if !any(alive) { return status }
         }
         status.replace(with: 1, where: alive)
-        return (status, norm)
+        return status
     }
-
-    /// Stages evaluated eight windows at a time by ``firstStage8(_:_:at:step:)``.
-    static let vectorStages = 2
 
     /// OpenCV's `runAt`: 1 when every stage passes, `-stage` for the stage that rejects, -1 for a
     /// window too flat to normalise.
@@ -226,13 +213,9 @@ extension CascadeEvaluator {
         return value * normFactor
     }
 
-    /// The stages from `fromStage` on (the nodes before it skipped).
-    private func classifyHaarStumps(
-        _ p: UnsafePointer<Int32>, _ model: Prepared, _ normFactor: Float, fromStage: Int = 0
-    ) -> Int {
+    private func classifyHaarStumps(_ p: UnsafePointer<Int32>, _ model: Prepared, _ normFactor: Float) -> Int {
         var node = UnsafePointer(model.haar)
-        for s in 0..<fromStage { node += model.stageCounts[s] }
-        for s in fromStage..<model.stageCount {
+        for s in 0..<model.stageCount {
             var sum = 0.0
             for _ in 0..<model.stageCounts[s] {
                 let value = haarValue(p, node, normFactor)
