@@ -139,22 +139,14 @@ extension DecodeSession {
     /// when the order cannot be trusted: a packet without a timestamp, one the demuxer marks for
     /// discarding (edit lists), two with the same timestamp, or a read error.
     func presentationTimestamps() -> [Int64]? {
-        let packet = av_packet_alloc()
-        defer {
-            var p = packet
-            av_packet_free(&p)
-        }
         var stamps: [Int64] = []
-        while true {
-            let read = av_read_frame(format, packet)
-            if read == FFmpeg.eof { break }
-            if read < 0 { return nil }
-            defer { av_packet_unref(packet) }
-            guard packet!.pointee.stream_index == streamIndex else { continue }
-            let pts = packet!.pointee.pts
-            if pts == FFmpeg.noPTS || packet!.pointee.flags & AV_PKT_FLAG_DISCARD != 0 { return nil }
-            stamps.append(pts)
+        var trusted = true
+        let end = forEachVideoPacket { packet in
+            if packet.pts == FFmpeg.noPTS || packet.flags & AV_PKT_FLAG_DISCARD != 0 { trusted = false }
+            stamps.append(packet.pts)
+            return trusted
         }
+        guard trusted, end == FFmpeg.eof else { return nil }
         stamps.sort()
         for i in stamps.indices.dropFirst() where stamps[i] == stamps[i - 1] { return nil }
         return stamps
@@ -162,16 +154,30 @@ extension DecodeSession {
 
     /// Reads packets to the end, counting the video stream's.
     func countPackets() -> Int {
+        var count = 0
+        forEachVideoPacket { _ in
+            count += 1
+            return true
+        }
+        return count
+    }
+
+    /// Reads packets from the current position without decoding and hands the video stream's to
+    /// `body` until it returns false or reading stops.
+    /// - Returns: the last `av_read_frame` result (`FFmpeg.eof` at the end of the file), or 0 when
+    ///   `body` stopped early.
+    @discardableResult
+    private func forEachVideoPacket(_ body: (AVPacket) -> Bool) -> Int32 {
         let packet = av_packet_alloc()
         defer {
             var p = packet
             av_packet_free(&p)
         }
-        var count = 0
-        while av_read_frame(format, packet) >= 0 {
-            if packet!.pointee.stream_index == streamIndex { count += 1 }
-            av_packet_unref(packet)
+        while true {
+            let read = av_read_frame(format, packet)
+            if read < 0 { return read }
+            defer { av_packet_unref(packet) }
+            if packet!.pointee.stream_index == streamIndex && !body(packet!.pointee) { return 0 }
         }
-        return count
     }
 }
