@@ -266,16 +266,21 @@ public final class DetectorBuilder {
         let calibrated = logits.map { calibration.probability(logit: $0) }
         let raw = logits.map { 1 / (1 + exp(-$0)) }
         let eer = Metrics.equalErrorRate(labels: labels, scores: calibrated)
-        var threshold: Double
+        // A threshold brought into 0...1 (1 when undefined).
+        func clamped(_ t: Double) -> Double { min(max(t.isFinite ? t : 1, 0), 1) }
+        // The lowest threshold with at most this validation FPR.
+        func thresholdAt(falsePositiveRate rate: Double) -> Double {
+            clamped(Metrics.threshold(forFalsePositiveRate: rate, labels: labels, scores: calibrated))
+        }
+        let threshold: Double
         let rule: String
         if let fpr = options.falsePositiveRate {
-            threshold = Metrics.threshold(forFalsePositiveRate: fpr, labels: labels, scores: calibrated)
+            threshold = thresholdAt(falsePositiveRate: fpr)
             rule = "lowest threshold with false-positive rate <= \(fpr) on the validation split (calibrated probabilities)"
         } else {
-            threshold = eer?.threshold ?? 0.5
+            threshold = clamped(eer?.threshold ?? 0.5)
             rule = "equal error rate on the validation split (calibrated probabilities, interpolated at FPR = FNR)"
         }
-        threshold = min(max(threshold.isFinite ? threshold : 1, 0), 1)
         model.calibration = calibration
         model.threshold = threshold
         model.isCalibrated = true
@@ -291,7 +296,7 @@ public final class DetectorBuilder {
             truePositiveRateAtThreshold: confusion.truePositiveRate,
             startingAUC: history.first?.validationAUC, startingLogLoss: history.first?.validationLogLoss ?? .nan,
             operatingPoints: [0.001, 0.005, 0.01, 0.02].map { target in
-                let t = min(max(Metrics.threshold(forFalsePositiveRate: target, labels: labels, scores: calibrated), 0), 1)
+                let t = thresholdAt(falsePositiveRate: target)
                 let c = Metrics.confusion(labels: labels, scores: calibrated, threshold: t)
                 return OperatingPoint(targetFalsePositiveRate: target, threshold: t,
                                       falsePositiveRate: c.falsePositiveRate, truePositiveRate: c.truePositiveRate)
