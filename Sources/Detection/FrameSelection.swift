@@ -17,14 +17,6 @@ public enum ScoreSampling: Sendable, Equatable, CustomStringConvertible {
     /// The field's default: 32 frames evenly spaced.
     public static let standard = ScoreSampling.count(32)
 
-    /// Whether consecutive frames are sampled (then the tracker can carry boxes between detections).
-    public var isConsecutive: Bool {
-        switch self {
-        case .all, .every(1): return true
-        default: return false
-        }
-    }
-
     /// `count:32`, `every:5`, `fps:2.0`, `all`: the form the report's settings record.
     public var description: String {
         switch self {

@@ -37,7 +37,7 @@ public struct ScoreSettings: Sendable, Equatable {
     }
 
     /// The detection interval in sampled frames.
-    public var detectionInterval: Int { detectEvery ?? 3 }
+    public var detectionInterval: Int { detectEvery ?? VideoFaceFinder.defaultDetectEvery }
 }
 
 /// One scored input: the report, and each track's most and least suspicious crop for the HTML page.
@@ -52,8 +52,9 @@ public struct ScoredInput: Sendable {
 ///
 /// Every decoded frame goes through the shot-change detector, sampled or not, so tracks never
 /// cross a cut; only sampled frames are converted at full size, the rest as 320-pixel previews,
-/// and unsampled frames that no other frame refers to are not decoded (``SampledFrameWalk``). Memory is bounded: only sampled frames the tracker has not released yet and one
-/// batch of crops are held. A failure never gives a score: the report then carries `error` and no
+/// and unsampled frames that no other frame refers to are not decoded (``SampledFrameWalk``).
+/// Memory is bounded: only sampled frames the tracker has not released yet and one batch of crops
+/// are held. A failure never gives a score: the report then carries `error` and no
 /// summary, and no face gives the verdict `no-face`.
 public final class VideoScorer {
     public let model: DetectorModel

@@ -22,8 +22,8 @@ struct FacesCommand: ParsableCommand {
             (--detect-every 3) and, in between, only the surroundings of the faces being tracked \
             (a box-and-30% region, faces of 0.7-1.45x the tracked size); samples more than 0.5 s \
             apart (32 samples of a video longer than 16 s) are always scanned whole. On \
-            consecutive frames (--every 1) of the benchmark clips that is about 4x OpenCV's speed with about 91% box agreement both ways \
-            (make bench-faces). --detect-side 960 is faster still on 1080p video but misses many faces \
+            consecutive frames (--every 1) of the benchmark clips that is about 4x OpenCV's speed \
+            with about 91% box agreement both ways (make bench-faces). --detect-side 960 is faster still on 1080p video but misses many faces \
             under about 70 pixels.
             """)
 
@@ -66,7 +66,7 @@ struct FacesCommand: ParsableCommand {
     @Flag(name: .customLong("decode-all"), help: "Decode every frame, even unsampled ones no other frame refers to (skipped by default; the faces are the same, shot changes are then found at their exact frame).")
     var decodeAll = false
 
-    var detectionInterval: Int { detectEvery ?? 3 }
+    var detectionInterval: Int { detectEvery ?? VideoFaceFinder.defaultDetectEvery }
 
     func validate() throws {
         if [count != nil, every != nil, fps != nil].filter({ $0 }).count > 1 {
