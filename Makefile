@@ -12,7 +12,7 @@ PEER_VENV ?= .venv-peers
 PEER_PY := $(PEER_VENV)/bin/python
 DATA ?= ../shared/data
 
-.PHONY: deps build release test demo bench bench-media bench-nn bench-faces bench-gan bench-alter bench-score peers golden fixtures clean
+.PHONY: deps models build release test demo bench bench-media bench-nn bench-faces bench-gan bench-alter bench-score peers golden golden-tflite fixtures clean
 
 deps:
 	@missing=$$(for p in $(APT_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
@@ -21,16 +21,21 @@ deps:
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
 	fi
 
+# MediaPipe's face models (Apache-2.0) from PyPI's mediapipe 0.10.14 wheel, checked against pinned
+# SHA-256s, into models/third-party/mediapipe/ (not committed; the wheel is cached).
+models:
+	tools/fetch_models.sh
+
 build: deps
 	$(SWIFT) build
 
 release: deps
 	$(SWIFT) build -c release --product deepfake
 
-test: deps
+test: deps models
 	$(SWIFT) test
 
-demo: release
+demo: release models
 	@tools/demo.sh "$$($(SWIFT) build -c release --show-bin-path)/deepfake"
 
 # The peers: PyTorch 2.13 CPU (pip's find-links serves the CPU wheel here), safetensors, and
@@ -41,7 +46,17 @@ $(PEER_PY):
 	$(PEER_PY) -m pip install -q 'torch==2.13.0+cpu' safetensors numpy scikit-learn 'opencv-python-headless<5'
 
 golden: peers
-	for f in tools/golden/*.py; do $(PEER_PY) $$f || exit 1; done
+	for f in tools/golden/*.py; do case $$f in */tflite_*) continue;; esac; $(PEER_PY) $$f || exit 1; done
+
+# TFLite references for the face models: ai-edge-litert's reference kernels on seeded inputs.
+TFLITE_VENV ?= .venv-tflite
+TFLITE_PY := $(TFLITE_VENV)/bin/python
+$(TFLITE_PY):
+	python3 -m venv $(TFLITE_VENV)
+	$(TFLITE_PY) -m pip install -q 'ai-edge-litert==2.3.0' 'numpy==2.4.6' 'safetensors==0.8.0'
+
+golden-tflite: models $(TFLITE_PY)
+	$(TFLITE_PY) tools/golden/tflite_faces.py
 
 fixtures: deps
 	tools/make_fixture_videos.sh

@@ -46,7 +46,7 @@ let package = Package(
         .target(name: "NN", dependencies: ["CBLAS"], exclude: ["README.md"],
                 swiftSettings: hot),
         .target(
-            name: "Faces", dependencies: ["Media"], exclude: ["README.md"],
+            name: "Faces", dependencies: ["Media", "NN"], exclude: ["README.md"],
             // The cascade scan is optimised in debug builds too, so the tests on real videos stay
             // around a minute instead of ten.
             swiftSettings: hot),
@@ -84,7 +84,7 @@ let package = Package(
         .testTarget(name: "MediaTests", dependencies: ["Media", "media-bench"]),
         .testTarget(name: "NNTests", dependencies: ["NN", "TestSupport"]),
         .testTarget(name: "GANTests", dependencies: ["GAN", "TestSupport"]),
-        .testTarget(name: "FacesTests", dependencies: ["Faces", "Media"]),
+        .testTarget(name: "FacesTests", dependencies: ["Faces", "Media", "NN", "TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Media", "NN", "TestSupport"]),
         .testTarget(name: "DetectionTests", dependencies: ["Detection", "Media", "Faces", "GAN", "NN", "Datasets", "TestSupport"]),
         .testTarget(

@@ -1,4 +1,4 @@
-/// The one error type of the `Faces` module: a cascade that cannot be found or read, or an input
+/// The one error type of the `Faces` module: a cascade or face model that cannot be found or read, or an input
 /// the detector cannot use.
 ///
 /// `description` follows the project's template: what failed, on what, why, and what to try.
@@ -11,6 +11,10 @@ public struct FacesError: Error, Equatable, CustomStringConvertible, Sendable {
         case cascadeUnreadable
         /// The XML is not an OpenCV cascade this module can evaluate.
         case cascadeInvalid
+        /// A MediaPipe face model file is not where it is looked for.
+        case modelNotFound
+        /// A MediaPipe face model file has another SHA-256 than the pinned one, or cannot be run.
+        case modelInvalid
     }
 
     /// The kind of failure.
@@ -36,6 +40,8 @@ public struct FacesError: Error, Equatable, CustomStringConvertible, Sendable {
         case .cascadeNotFound: what = "Cannot find face cascade '\(path)'"
         case .cascadeUnreadable: what = "Cannot read face cascade '\(path)'"
         case .cascadeInvalid: what = "Face cascade '\(path)' is not usable"
+        case .modelNotFound: what = "Cannot find face model '\(path)'"
+        case .modelInvalid: what = "Face model '\(path)' is not usable"
         }
         return "\(what): \(reason). \(hint)"
     }

@@ -92,27 +92,61 @@ enum TFLiteKernels {
                  output: UnsafeMutablePointer<Float>, rows: Range<Int>) {
             let c = cout
             for oy in rows {
-                for ox in 0..<ow {
-                    let out = output + (oy * ow + ox) * c
-                    if let bias { out.update(from: bias, count: c) } else { out.update(repeating: 0, count: c) }
-                    for ky in 0..<kh {
-                        let iy = oy * strideH - padTop + ky * dilationH
-                        guard iy >= 0 && iy < h else { continue }
-                        for kx in 0..<kw {
-                            let ix = ox * strideW - padLeft + kx * dilationW
-                            guard ix >= 0 && ix < w else { continue }
-                            let src = input + (iy * w + ix) * cin
-                            let wt = weights + (ky * kw + kx) * c
-                            if multiplier == 1 {
-                                for ch in 0..<c { out[ch] += src[ch] * wt[ch] }
-                            } else {
+                let outRow = output + oy * ow * c
+                if let bias {
+                    for ox in 0..<ow { (outRow + ox * c).update(from: bias, count: c) }
+                } else {
+                    outRow.update(repeating: 0, count: ow * c)
+                }
+                // One pass over the output row per filter tap: the row stays in cache, and the
+                // columns whose input lies inside the image are known, so the inner loop has no
+                // bounds checks.
+                for ky in 0..<kh {
+                    let iy = oy * strideH - padTop + ky * dilationH
+                    guard iy >= 0 && iy < h else { continue }
+                    let inRow = input + iy * w * cin
+                    for kx in 0..<kw {
+                        let shift = kx * dilationW - padLeft
+                        // ox·stride + shift ∈ [0, w)
+                        let first = shift >= 0 ? 0 : (-shift + strideW - 1) / strideW
+                        let last = min(ow, w - 1 - shift < 0 ? 0 : (w - 1 - shift) / strideW + 1)
+                        guard first < last else { continue }
+                        let wt = weights + (ky * kw + kx) * c
+                        if multiplier == 1 {
+                            TFLiteKernels.multiplyAdd(rows: first..<last, channels: c, input: inRow + shift * cin,
+                                                      inputStride: strideW * cin, weights: wt, output: outRow)
+                        } else {
+                            for ox in first..<last {
+                                let src = inRow + (ox * strideW + shift) * cin
+                                let out = outRow + ox * c
                                 for ch in 0..<c { out[ch] += src[ch / multiplier] * wt[ch] }
                             }
                         }
                     }
                 }
-                TFLiteKernels.activate(output + oy * ow * c, count: ow * c, activation)
+                TFLiteKernels.activate(outRow, count: ow * c, activation)
             }
+        }
+    }
+
+    /// `output[i·c + ch] += input[i·inputStride + ch] · weights[ch]` for `i` in `rows`: one filter
+    /// tap of a depthwise convolution over a run of output pixels, eight channels at a time.
+    @inline(__always)
+    static func multiplyAdd(rows: Range<Int>, channels c: Int, input: UnsafePointer<Float>, inputStride: Int,
+                            weights: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>) {
+        let vectors = c / 8
+        let raw = UnsafeRawPointer(weights)
+        for i in rows {
+            let src = UnsafeRawPointer(input + i * inputStride)
+            let dst = UnsafeMutableRawPointer(output + i * c)
+            for v in 0..<vectors {
+                let offset = v * 32
+                let sum = dst.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self)
+                    + src.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self) * raw.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self)
+                dst.storeBytes(of: sum, toByteOffset: offset, as: SIMD8<Float>.self)
+            }
+            let o = output + i * c, x = input + i * inputStride
+            for ch in (vectors * 8)..<c { o[ch] += x[ch] * weights[ch] }
         }
     }
 
@@ -149,6 +183,21 @@ enum TFLiteKernels {
         output.update(repeating: 0, count: total)
         let rank = shape.count
         guard rank > 0, shape.reduce(1, *) > 0 else { return }
+        if rank == 4 && shape[0] == 1 && before[0] == 0 {
+            // An NHWC image: copy each pixel's channels into place.
+            let (h, w, c) = (shape[1], shape[2], shape[3])
+            let (ow, oc) = (outShape[2], outShape[3])
+            for y in 0..<h {
+                let dstRow = output + ((y + before[1]) * ow + before[2]) * oc + before[3]
+                let srcRow = input + y * w * c
+                if oc == c {
+                    dstRow.update(from: srcRow, count: w * c)
+                } else {
+                    for x in 0..<w { (dstRow + x * oc).update(from: srcRow + x * c, count: c) }
+                }
+            }
+            return
+        }
         var outStrides = [Int](repeating: 1, count: rank)
         for d in stride(from: rank - 2, through: 0, by: -1) { outStrides[d] = outStrides[d + 1] * outShape[d + 1] }
         let inner = shape[rank - 1]

@@ -151,6 +151,35 @@ public final class TFLiteModel {
         }
     }
 
+    /// Runs the model once on `input` and returns the seconds spent per kind of step (`conv 3×3`,
+    /// `conv 1×1`, `depthwise 5×5`, `add`, …), summed, for benchmarks.
+    public func profile(_ input: [Float]) throws(TFLiteError) -> [String: Double] {
+        _ = try run(input)
+        var times: [String: Double] = [:]
+        for step in steps {
+            let start = DispatchTime.now().uptimeNanoseconds
+            perform(step)
+            times[Self.kind(step), default: 0] += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        }
+        return times
+    }
+
+    private static func kind(_ step: Step) -> String {
+        switch step {
+        case .conv(let c, _, _, _, _): "conv \(c.kh)×\(c.kw)/\(c.strideH)"
+        case .depthwise(let d, _, _, _, _): "depthwise \(d.kh)×\(d.kw)/\(d.strideH)"
+        case .maxPool: "max pool"
+        case .add: "add"
+        case .relu: "relu"
+        case .prelu: "prelu"
+        case .pad: "pad"
+        case .copy: "reshape"
+        case .concatenation: "concatenation"
+        case .resize: "resize bilinear"
+        case .depthToSpace: "depth to space"
+        }
+    }
+
     // MARK: - Running
 
     private func execute() {
