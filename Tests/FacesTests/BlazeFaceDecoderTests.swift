@@ -107,9 +107,9 @@ private func buffers(row: Int, values: [Float], logit: Float) -> (regressors: [F
     }
 
     /// MediaPipe's short-range model on a synthetic picture: its raw outputs (anchors scoring ≥ 0.04;
-    /// the rest get logit -100), and what TensorsToDetections (threshold 0.05) and weighted NMS made
-    /// of them.
-    @Test func decodingAndSuppressionMatchMediaPipe() throws {
+    /// the rest get logit -100), and what TensorsToDetections (threshold 0.05), weighted NMS and
+    /// DetectionProjection made of them.
+    @Test func decodingSuppressionAndProjectionMatchMediaPipe() throws {
         let fixture = try MediaPipeFixture.load().detection
         var options = BlazeFaceDecoder.Options.blazeFaceShortRange
         options.minScoreThreshold = fixture.minScoreThreshold
@@ -134,6 +134,16 @@ private func buffers(row: Int, values: [Float], logit: Float) -> (regressors: [F
         #expect(suppressed.count == expectedSuppressed.count)
         for (got, want) in zip(suppressed, expectedSuppressed) {
             #expect(got == want)
+        }
+
+        let tensor = ImageToTensor.blazeFaceShortRange.convert(SyntheticImages.named(fixture.image))
+        let projected = suppressed.map { tensor.toImage($0) }
+        let expectedProjected = MediaPipeFixture.detections(fixture.projected)
+        #expect(projected.count == expectedProjected.count)
+        for (i, want) in expectedProjected.enumerated() where i < projected.count {
+            #expect(projected[i] == want)
+            // Whole frame, unrotated: removing the letterbox gives the same frame coordinates.
+            #expect(nearlyEqual(tensor.padding.removed(from: suppressed[i]), want, tolerance: 1e-5))
         }
     }
 }
