@@ -32,7 +32,7 @@ private func levels(_ tensor: ImageTensor, _ range: ClosedRange<Float>) -> [UInt
         #expect(tensor.values[(96 * 192 + 96) * 3] == Float(Double(200) * Double(Float(2) / 255) - 1))
     }
 
-    @Test func quarterTurnSamplesTheTurnedPixel() {
+    @Test func quarterTurnSamplesTheTurnedPixelAndProjectsBack() {
         // One white pixel at (14, 5) in a black 20×20 image.
         var image = RGBImage(width: 20, height: 20)
         for c in 0..<3 { image.pixels[(5 * 20 + 14) * 3 + c] = 255 }
@@ -43,6 +43,9 @@ private func levels(_ tensor: ImageTensor, _ range: ClosedRange<Float>) -> [UInt
         let lit = stride(from: 0, to: tensor.values.count, by: 3).filter { tensor.values[$0] > 0 }.map { $0 / 3 }
         #expect(lit == [6 * 20 + 5])
         #expect(tensor.values[(6 * 20 + 5) * 3] == 1)
+        // The landmark projection maps the tensor pixel back onto the white pixel.
+        let back = FaceMeshGeometry.projectLandmarks([5, 6, 0], roi: roi, inputWidth: 20, inputHeight: 20, landmarkCount: 1)
+        #expect(abs(back[0].x - 14) < 1e-4 && abs(back[0].y - 5) < 1e-4)
     }
 
     /// MediaPipe's ImageToTensorCalculator (OpenCV 3.4.20 warpPerspective) on the pattern image:
