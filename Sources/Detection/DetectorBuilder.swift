@@ -59,10 +59,10 @@ public final class DetectorBuilder {
         /// Threshold at this false-positive rate on validation; nil: at the equal error rate.
         public var falsePositiveRate: Double?
         /// The face detector for videos.
-        public var faceDetector: FaceDetectorSettings
+        public var faceDetector: FaceDetectorConfiguration
 
         public init(validationFraction: Double = 0.2, training: DetectorTrainer.Settings = .init(),
-                    falsePositiveRate: Double? = nil, faceDetector: FaceDetectorSettings = .init()) {
+                    falsePositiveRate: Double? = nil, faceDetector: FaceDetectorConfiguration = .init()) {
             self.validationFraction = validationFraction
             self.training = training
             self.falsePositiveRate = falsePositiveRate
@@ -70,17 +70,6 @@ public final class DetectorBuilder {
         }
     }
 
-    public struct FaceDetectorSettings: Sendable {
-        public var cascade: String
-        public var minFace: Int
-        /// Detect on a copy whose longer side is at most this (nil: full size).
-        public var detectSide: Int?
-        public init(cascade: String = CascadeLocator.defaultName, minFace: Int = 40, detectSide: Int? = nil) {
-            self.cascade = cascade
-            self.minFace = minFace
-            self.detectSide = detectSide
-        }
-    }
 
     /// What the builder is doing, for progress display.
     public enum Event {
@@ -313,12 +302,10 @@ public final class DetectorBuilder {
         var all = LabelledCrops(size: size)
         var records: [DetectorCropSources.SourceRecord] = []
         let generatorCount = kinds.filter { $0.1 == .generator }.count
-        var faceDetector: FaceDetector?
-        func detector() throws -> FaceDetector {
+        var faceDetector: (any FrameFaceDetector)?
+        func detector() throws -> any FrameFaceDetector {
             if let faceDetector { return faceDetector }
-            let settings = options.faceDetector
-            let made = FaceDetector(frontal: try Cascade.named(settings.cascade),
-                                    settings: DetectionSettings(minSize: settings.minFace), detectSide: settings.detectSide)
+            let made = try options.faceDetector.make()
             faceDetector = made
             return made
         }

@@ -105,7 +105,7 @@ public enum DetectorCropSources {
     /// Face crops of a real video in `frames` evenly spaced frames, grouped by the video's SHA-256.
     /// - Throws: `DetectorError` `.invalidData` when the video cannot be read or holds no faces.
     public static func realVideo(
-        _ path: String, frames: Int, detector: FaceDetector, convention: CropConvention, size: Int
+        _ path: String, frames: Int, detector: any FrameFaceDetector, convention: CropConvention, size: Int
     ) throws(DetectorError) -> (crops: LabelledCrops, record: SourceRecord) {
         let digest = fileHash(path)
         let found: [VideoFaceCrops.Crop]
@@ -134,7 +134,7 @@ public enum DetectorCropSources {
     /// - Throws: `DetectorError` `.invalidData` when the truth file is missing or invalid, the video
     ///   cannot be read, or no tracked face matches a truth box.
     public static func alteredVideo(
-        _ path: String, frames: Int, detector: FaceDetector, convention: CropConvention, size: Int
+        _ path: String, frames: Int, detector: any FrameFaceDetector, convention: CropConvention, size: Int
     ) throws(DetectorError) -> (crops: LabelledCrops, record: SourceRecord) {
         let truthPath = TruthRecord.path(for: path)
         guard FileManager.default.fileExists(atPath: truthPath) else {

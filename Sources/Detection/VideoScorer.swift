@@ -10,28 +10,27 @@ public struct ScoreSettings: Sendable, Equatable {
     public var sampling: ScoreSampling
     /// Replaces the model's threshold when set.
     public var threshold: Double?
-    /// Smallest face side in pixels of the frame (the cascade scan's `minSize`).
-    public var minFace: Int
+    /// The face detector and its settings (smallest face, presence, cascade options).
+    public var faces: FaceDetectorConfiguration
+    /// Smallest face side in pixels of the frame.
+    public var minFace: Int { faces.minFace }
     /// Scan whole frames on every Nth sampled frame, and near the tracks in between; nil: 3. Samples
     /// more than ``VideoFaceFinder/trackingGap`` seconds apart are always scanned whole (as
     /// `deepfake faces`).
     public var detectEvery: Int?
-    /// Detect on a copy whose longer side is at most this many pixels (nil: full resolution).
-    public var detectSide: Int?
     /// Faces scored per forward pass of the detector.
     public var batchSize: Int
     /// Decode every frame, even unsampled ones no other frame needs (``SampledFrameWalk``): shot
     /// changes are then reported at their exact frame. The scores are the same either way.
     public var decodeAll: Bool
 
-    public init(sampling: ScoreSampling = .standard, threshold: Double? = nil, minFace: Int = 40,
-                detectEvery: Int? = nil, detectSide: Int? = nil, batchSize: Int = 32, decodeAll: Bool = false) {
-        precondition(batchSize >= 1 && minFace >= 1)
+    public init(sampling: ScoreSampling = .standard, threshold: Double? = nil, faces: FaceDetectorConfiguration = .init(),
+                detectEvery: Int? = nil, batchSize: Int = 32, decodeAll: Bool = false) {
+        precondition(batchSize >= 1 && faces.minFace >= 1)
         self.sampling = sampling
         self.threshold = threshold
-        self.minFace = minFace
+        self.faces = faces
         self.detectEvery = detectEvery
-        self.detectSide = detectSide
         self.batchSize = batchSize
         self.decodeAll = decodeAll
     }
@@ -58,13 +57,11 @@ public struct ScoredInput: Sendable {
 /// summary, and no face gives the verdict `no-face`.
 public final class VideoScorer {
     public let model: DetectorModel
-    public let detector: FaceDetector
+    public let detector: any FrameFaceDetector
     public let settings: ScoreSettings
     /// The model as the report names it.
     public let modelFacts: Report.Model
     public let toolVersion: String
-    /// The cascade's name, for the report's settings.
-    public let cascadeName: String
     public let aggregation: Aggregation
 
     /// File extensions read as still images rather than videos.
@@ -76,22 +73,13 @@ public final class VideoScorer {
 
     /// - Parameters:
     ///   - modelPath, modelSHA256: how the report names the model file.
-    ///   - detector: the face detector; nil loads OpenCV's `haarcascade_frontalface_default`
-    ///     with `settings.minFace` and `settings.detectSide` (scale 1.1, 5 neighbours).
-    public init(model: DetectorModel, modelPath: String, modelSHA256: String, detector: FaceDetector? = nil,
-                cascadeName: String = CascadeLocator.defaultName, settings: ScoreSettings = .init(),
-                toolVersion: String) throws(FacesError) {
+    ///   - detector: the face detector; nil builds the one `settings.faces` describes.
+    public init(model: DetectorModel, modelPath: String, modelSHA256: String, detector: (any FrameFaceDetector)? = nil,
+                settings: ScoreSettings = .init(), toolVersion: String) throws(FacesError) {
         self.model = model
         self.settings = settings
         self.toolVersion = toolVersion
-        self.cascadeName = cascadeName
-        if let detector {
-            self.detector = detector
-        } else {
-            self.detector = FaceDetector(
-                frontal: try Cascade.named(cascadeName), settings: DetectionSettings(minSize: settings.minFace),
-                detectSide: settings.detectSide)
-        }
+        if let detector { self.detector = detector } else { self.detector = try settings.faces.make() }
         let threshold = settings.threshold ?? model.threshold
         aggregation = Aggregation(threshold: threshold, band: model.uncertainBand)
         modelFacts = Report.Model(
@@ -102,13 +90,8 @@ public final class VideoScorer {
 
     /// The settings as the report records them.
     public var reportSettings: [String: String] {
-        [
+        detector.reportSettings.merging([
             "sampling": settings.sampling.description,
-            "cascade": cascadeName,
-            "scaleFactor": String(detector.settings.scaleFactor),
-            "minNeighbors": String(detector.settings.minNeighbors),
-            "minFace": String(detector.settings.minSize),
-            "detectSide": detector.detectSide.map(String.init) ?? "full",
             "detectEvery": String(settings.detectionInterval),
             "crop": model.crop.name,
             "cropSize": String(model.imageSize),
@@ -118,7 +101,7 @@ public final class VideoScorer {
             "uncertainBand": String(aggregation.band),
             "aggregation": "face: calibrated P(fake); frame: max; track: 10%-trimmed mean; "
                 + "video: most suspicious track of at least \(aggregation.minimumTrackFaces) faces",
-        ]
+        ]) { a, _ in a }
     }
 
     /// Scores crops already cut at the model's size, in batches of `settings.batchSize`.

@@ -2,18 +2,23 @@ import Dispatch
 import Foundation
 import Media
 
-/// A face found by a cascade: its box in pixels of the image it was found in, and how many
-/// overlapping windows voted for it (OpenCV's "neighbours").
+/// A face found in an image: its box in pixels of the image it was found in and, from a cascade,
+/// how many overlapping windows voted for it (OpenCV's "neighbours"), or, from the CNN pipeline
+/// (``MeshFaceDetector``), its shape: the detector's score, six keypoints and FaceMesh's landmarks.
 public struct Detection: Sendable, Equatable {
     /// The box, `x, y, width, height` in image pixels.
     public var box: FaceBox
-    /// Size of the window cluster behind the box (always greater than `minNeighbors`).
+    /// Size of the window cluster behind the box (always greater than `minNeighbors`); 0 from
+    /// the CNN pipeline.
     public var neighbors: Int
+    /// The landmarks and keypoints, when the detector finds them.
+    public var shape: FaceShape?
 
     /// Creates a detection.
-    public init(box: FaceBox, neighbors: Int) {
+    public init(box: FaceBox, neighbors: Int, shape: FaceShape? = nil) {
         self.box = box
         self.neighbors = neighbors
+        self.shape = shape
     }
 }
 

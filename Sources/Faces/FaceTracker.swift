@@ -23,6 +23,19 @@ public struct TrackedBox: Sendable, Equatable {
     /// Neighbour count of the detection (0 for interpolated boxes).
     public var neighbors: Int
     public var origin: Origin
+    /// Keypoints and landmarks: the detection's own (detected), mixed between the two detections
+    /// either side (interpolated), or those of the held detection; nil for the cascade.
+    public var shape: FaceShape?
+
+    public init(trackID: Int, frameIndex: Int, time: Double, box: FaceBox, neighbors: Int, origin: Origin, shape: FaceShape? = nil) {
+        self.trackID = trackID
+        self.frameIndex = frameIndex
+        self.time = time
+        self.box = box
+        self.neighbors = neighbors
+        self.origin = origin
+        self.shape = shape
+    }
 }
 
 /// Links detections across sampled frames into face tracks with stable ids.
@@ -84,11 +97,13 @@ public final class FaceTracker {
         var misses = 0
         var lastDetection: Int
         /// Detected (smoothed) boxes of frames not yet handed back, by frame index.
-        var detections: [Int: (box: FaceBox, neighbors: Int)] = [:]
+        var detections: [Int: (box: FaceBox, neighbors: Int, shape: FaceShape?)] = [:]
         /// The last detection handed back, kept as the left end for interpolation.
-        var anchor: (frame: Int, box: FaceBox)?
+        var anchor: (frame: Int, box: FaceBox, shape: FaceShape?)?
         /// The first detection, and the earliest frame it is held back to.
-        var first: (frame: Int, box: FaceBox)
+        var first: (frame: Int, box: FaceBox, shape: FaceShape?)
+        /// The latest detection as found (unsmoothed), for trackers that follow landmarks.
+        var latest: Detection
         var holdFrom: Int
         /// The first detection attempt this track missed after its last detection.
         var firstMiss: Int?
@@ -114,6 +129,12 @@ public final class FaceTracker {
 
     /// The smoothed boxes of the tracks still open (where to look for their faces next).
     public var openBoxes: [FaceBox] { tracks.filter(\.open).map(\.smoothed) }
+
+    /// Each open track's smoothed box with the shape (landmarks) last found for it: where to look
+    /// for its face next.
+    public var openTracks: [Detection] {
+        tracks.filter(\.open).map { Detection(box: $0.smoothed, neighbors: 0, shape: $0.latest.shape) }
+    }
 
     public init(settings: Settings = .init()) {
         self.settings = settings
@@ -196,7 +217,8 @@ public final class FaceTracker {
             tracks[pair.track].detectionCount += 1
             tracks[pair.track].firstMiss = nil
             tracks[pair.track].lastDetection = frame
-            tracks[pair.track].detections[frame] = (smoothed, det.neighbors)
+            tracks[pair.track].detections[frame] = (smoothed, det.neighbors, det.shape)
+            tracks[pair.track].latest = det
         }
         for t in tracks.indices where tracks[t].open && !usedTracks.contains(t) {
             if tracks[t].misses == 0 { tracks[t].firstMiss = frame }
@@ -207,8 +229,8 @@ public final class FaceTracker {
         let holdFrom = settings.holdEnds ? previousAttempt.map { max($0 + (frame - $0) / 2 + 1, lastCut) } ?? frame : frame
         for (d, det) in detections.enumerated() where !usedDetections.contains(d) {
             var track = Track(
-                id: nextID, smoothed: det.box, lastDetection: frame, first: (frame, det.box), holdFrom: holdFrom)
-            track.detections[frame] = (det.box, det.neighbors)
+                id: nextID, smoothed: det.box, lastDetection: frame, first: (frame, det.box, det.shape), latest: det, holdFrom: holdFrom)
+            track.detections[frame] = (det.box, det.neighbors, det.shape)
             tracks.append(track)
             nextID += 1
         }
@@ -228,27 +250,30 @@ public final class FaceTracker {
             pending.removeFirst()
             let g = first.index
             var boxes: [TrackedBox] = []
-            func add(_ t: Int, _ box: FaceBox, _ neighbors: Int, _ origin: TrackedBox.Origin) {
+            func add(_ t: Int, _ box: FaceBox, _ neighbors: Int, _ origin: TrackedBox.Origin, _ shape: FaceShape?) {
                 boxes.append(TrackedBox(trackID: tracks[t].id, frameIndex: g, time: first.time,
-                                        box: box, neighbors: neighbors, origin: origin))
+                                        box: box, neighbors: neighbors, origin: origin, shape: shape))
             }
             for t in tracks.indices {
                 if let det = tracks[t].detections.removeValue(forKey: g) {
-                    add(t, det.box, det.neighbors, .detected)
-                    tracks[t].anchor = (g, det.box)
+                    add(t, det.box, det.neighbors, .detected, det.shape)
+                    tracks[t].anchor = (g, det.box, det.shape)
                 } else if let anchor = tracks[t].anchor, anchor.frame < g, let next = tracks[t].detections.keys.min() {
-                    let b = tracks[t].detections[next]!.box
+                    let nextDetection = tracks[t].detections[next]!
+                    let b = nextDetection.box
                     let u = Double(g - anchor.frame) / Double(next - anchor.frame)
                     func mix(_ p: Double, _ q: Double) -> Double { p + (q - p) * u }
+                    var shape: FaceShape?
+                    if let left = anchor.shape, let right = nextDetection.shape { shape = left.mixed(with: right, Float(u)) }
                     add(t, FaceBox(x: mix(anchor.box.x, b.x), y: mix(anchor.box.y, b.y),
                                    width: mix(anchor.box.width, b.width), height: mix(anchor.box.height, b.height)),
-                        0, .interpolated)
+                        0, .interpolated, shape)
                 } else if tracks[t].anchor == nil, tracks[t].holdFrom <= g, g < tracks[t].first.frame {
-                    add(t, tracks[t].first.box, 0, .held)
+                    add(t, tracks[t].first.box, 0, .held, tracks[t].first.shape)
                 } else if let anchor = tracks[t].anchor, anchor.frame < g, !tracks[t].open,
                     let until = tracks[t].holdUntil, g <= until
                 {
-                    add(t, anchor.box, 0, .held)
+                    add(t, anchor.box, 0, .held, anchor.shape)
                 }
             }
             out.append(FinishedFrame(frameIndex: g, time: first.time, boxes: boxes))

@@ -48,7 +48,7 @@ public final class VideoFaceFinder {
     /// every 3rd sampled frame (chosen by `make bench-faces`: agreement against speed).
     public static let defaultDetectEvery = 3
 
-    public let detector: FaceDetector
+    public let detector: any FrameFaceDetector
     public let settings: Settings
     private let tracker: FaceTracker
     private var shots: ShotChangeDetector
@@ -71,7 +71,7 @@ public final class VideoFaceFinder {
     /// the same three cuts as full frames (a test checks it).
     public static let previewSide = 320
 
-    public init(detector: FaceDetector, settings: Settings = .init()) {
+    public init(detector: any FrameFaceDetector, settings: Settings = .init()) {
         self.detector = detector
         self.settings = settings
         tracker = FaceTracker(settings: settings.tracker)
@@ -106,9 +106,9 @@ public final class VideoFaceFinder {
             samplesSinceDetection = 1
         } else {
             samplesSinceDetection += 1
-            let open = tracker.openBoxes
+            let open = tracker.openTracks
             if settings.confirmBetween && !open.isEmpty {
-                detections = detector.detect(in: GrayImage(image), near: open)
+                detections = detector.detect(in: image, near: open)
                 confirmedFrames += 1
             }
         }

@@ -86,7 +86,7 @@ public final class FaceAlterer {
     public let generator: Generator
     public let generatorPath: String
     public let settings: AlterSettings
-    private let detector: FaceDetector
+    private let detector: any FrameFaceDetector
     private let inverter: GANInverter?
     private var replacementFaces: [Int: Tensor] = [:]
     private var lastLatent: [Int: [Float]] = [:]
@@ -97,7 +97,7 @@ public final class FaceAlterer {
     ///   - generator: an unconditional colour DCGAN generator; its batch statistics get frozen.
     ///   - discriminator: D of the same GAN, for the inversion's feature distance (optional).
     ///   - generatorPath: the file it came from (recorded with its SHA-256 in the truth file).
-    public init(generator: Generator, discriminator: Discriminator?, generatorPath: String, detector: FaceDetector,
+    public init(generator: Generator, discriminator: Discriminator?, generatorPath: String, detector: any FrameFaceDetector,
                 settings: AlterSettings) throws(AlterError) {
         let a = generator.architecture
         guard a.kind == .dcgan, !a.isConditional, a.channels == 3 else {

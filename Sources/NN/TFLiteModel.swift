@@ -166,8 +166,8 @@ public final class TFLiteModel {
 
     private static func kind(_ step: Step) -> String {
         switch step {
-        case .conv(let c, _, _, _, _): "conv \(c.kh)×\(c.kw)/\(c.strideH)"
-        case .depthwise(let d, _, _, _, _): "depthwise \(d.kh)×\(d.kw)/\(d.strideH)"
+        case .conv(let c, _, _, _, _): "conv \(c.kh)×\(c.kw)/\(c.strideH) \(c.h)x\(c.w)x\(c.cin)->\(c.cout)"
+        case .depthwise(let d, _, _, _, _): "depthwise \(d.kh)×\(d.kw)/\(d.strideH) \(d.h)x\(d.w)x\(d.cin)"
         case .maxPool: "max pool"
         case .add: "add"
         case .relu: "relu"

@@ -63,8 +63,8 @@ struct AlterCommand: ParsableCommand {
     @Option(help: "H.264 constant rate factor (lower: better and bigger; 18 keeps untouched areas near-lossless).")
     var crf = 18
 
-    @Option(name: .customLong("min-face"), help: "Smallest face side in pixels.")
-    var minFace = 40
+    @OptionGroup(title: "Face detection")
+    var faces: FaceDetectorOptions
 
     @Option(name: .customLong("detect-every"), help: "Run the detector on every Nth frame; track in between.")
     var detectEvery = 1
@@ -87,7 +87,6 @@ struct AlterCommand: ParsableCommand {
     func validate() throws {
         if !(0...51).contains(crf) { throw ValidationError("--crf must be 0...51, got \(crf).") }
         if !(0...1).contains(feather) || feather == 0 { throw ValidationError("--feather must be in (0, 1], got \(feather).") }
-        if minFace < 8 { throw ValidationError("--min-face must be at least 8, got \(minFace).") }
         if detectEvery < 1 { throw ValidationError("--detect-every must be at least 1, got \(detectEvery).") }
         if iterations.count != 2 || iterations.contains(where: { $0 < 0 || $0 > 5000 }) {
             throw ValidationError("--iterations takes two counts 0...5000 (first frame, following frames), e.g. --iterations 150 --iterations 25.")
@@ -122,11 +121,11 @@ struct AlterCommand: ParsableCommand {
         settings.seed = seed
         settings.compositor = Compositor(blending: blend, matchColor: !noColorMatch, feather: feather)
         settings.crf = crf
-        settings.minFace = minFace
+        settings.minFace = faces.minFace
         settings.detectEvery = detectEvery
         settings.inversion.coldIterations = iterations[0]
         settings.inversion.warmIterations = iterations[1]
-        let detector = FaceDetector(frontal: try Cascade.named(CascadeLocator.defaultName), settings: DetectionSettings(minSize: minFace))
+        let detector = try faces.configuration.make()
         let alterer = try FaceAlterer(generator: generator, discriminator: discriminator, generatorPath: modelPath,
                                       detector: detector, settings: settings)
         let summary: AlterSummary

@@ -64,10 +64,8 @@ struct DetectorBuildCommand: ParsableCommand {
     var videoFrames = 48
     @Option(help: "Share of each class's batch slots drawn from crops cut from videos (default: in proportion to their number).")
     var videoShare: Double?
-    @Option(name: .customLong("min-face"), help: "Smallest face side in video frames, in pixels.")
-    var minFace = 40
-    @Option(name: .customLong("detect-side"), help: "Find faces on a copy whose longer side is at most PX pixels (0: full size).")
-    var detectSide = 0
+    @OptionGroup(title: "Face detection (videos)")
+    var faces: FaceDetectorOptions
 
     @Option(help: "Share of the sources held out for validation, calibration and the threshold.")
     var valFraction = 0.2
@@ -127,7 +125,7 @@ struct DetectorBuildCommand: ParsableCommand {
             videoShare: videoShare)
         let options = DetectorBuilder.Options(
             validationFraction: valFraction, training: training, falsePositiveRate: fpr,
-            faceDetector: .init(minFace: minFace, detectSide: detectSide == 0 ? nil : detectSide))
+            faceDetector: faces.configuration)
         let reporter = BuildReporter(epochs: epochs)
         let start = Date()
         let result = try DetectorBuilder(inputs: inputs, options: options).build { reporter.handle($0) }

@@ -63,6 +63,9 @@ struct EvaluateDetectorCommand: ParsableCommand {
         if resamples < 0 { throw ValidationError("--resamples must not be negative.") }
     }
 
+    @OptionGroup(title: "Face detection")
+    var faces: FaceDetectorOptions
+
     func run() throws {
         let modelPath = try model ?? ModelLocation.defaultDetector()
         if let report { try ScoreCommand.checkWritable(file: report, option: "--report") }
@@ -70,7 +73,7 @@ struct EvaluateDetectorCommand: ParsableCommand {
         let detector = try DetectorModel.load(URL(fileURLWithPath: modelPath))
         let scorer = try VideoScorer(
             model: detector, modelPath: modelPath, modelSHA256: try SHA256.hash(file: modelPath),
-            settings: ScoreSettings(sampling: .count(count), threshold: threshold), toolVersion: Version.string)
+            settings: ScoreSettings(sampling: .count(count), threshold: threshold, faces: faces.configuration), toolVersion: Version.string)
         let evaluator = DetectorEvaluator(scorer: scorer)
         evaluator.resamples = resamples
         let progress = ProgressBar("evaluate", total: nil, unit: "files")

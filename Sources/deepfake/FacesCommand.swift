@@ -9,22 +9,24 @@ struct FacesCommand: ParsableCommand {
         commandName: "faces",
         abstract: "Find, track and crop faces in videos, images or folders of images.",
         discussion: """
-            Faces are found with OpenCV's trained cascades (Debian's opencv-data), evaluated in \
-            Swift exactly as OpenCV's detectMultiScale does (scale 1.1, 5 neighbours). In videos, \
+            Faces are found by MediaPipe's BlazeFace (full range: faces up to about 5 m away) and \
+            FaceMesh, run from MediaPipe 0.10.14's own model files (make models) by the project's \
+            TFLite reader: BlazeFace finds faces and six keypoints, FaceMesh puts 468 landmarks on \
+            each in a crop turned so the eyes are level, and its face-presence score rejects what \
+            is not a face (--min-presence). Between whole-frame scans a face is found again from \
+            its previous landmarks, as MediaPipe tracks. --detector haar uses OpenCV's frontal \
+            cascade instead (no landmarks; --cascade, --profile, --detect-side). In videos, \
             detections are linked into tracks that never cross a shot change; boxes of frames \
             between detections are interpolated. Each face is cut as a square by the crop \
             convention (default: framed like UTKFace's chips; --margin 1.3 for FaceForensics++'s \
-            box margin), resized to --size pixels and written as PNG under OUT/crops/. OUT/faces.jsonl \
-            indexes every crop (schema: schemas/faces-1.schema.json).
+            box margin), resized to --size pixels and written as PNG under OUT/crops/. \
+            OUT/faces.jsonl indexes every crop with its box and keypoints, and with --landmarks \
+            all 468 landmarks (schema: schemas/faces-2.schema.json).
 
-            Defaults: 32 frames evenly spaced per video, scanned at full resolution (--detect-side \
-            0), as OpenCV would. The whole frame is scanned on every 3rd sampled frame \
-            (--detect-every 3) and, in between, only the surroundings of the faces being tracked \
-            (a box-and-30% region, faces of 0.7-1.45x the tracked size); samples more than 0.5 s \
-            apart (32 samples of a video longer than 16 s) are always scanned whole. On \
-            consecutive frames (--every 1) of the benchmark clips that is about 4x OpenCV's speed \
-            with about 91% box agreement both ways (make bench-faces). --detect-side 960 is faster still on 1080p video but misses many faces \
-            under about 70 pixels.
+            Defaults: 32 frames evenly spaced per video. The whole frame is scanned on every 3rd \
+            sampled frame (--detect-every 3) and, in between, each tracked face is found again \
+            from its last landmarks (the cascade scans a box-and-30% region around it); samples \
+            more than 0.5 s apart (32 samples of a video longer than 16 s) are always scanned whole.
             """)
 
     @Argument(help: "Videos, images, or folders of images.")
@@ -48,17 +50,11 @@ struct FacesCommand: ParsableCommand {
     @Option(help: "Take about F frames per second of each video.")
     var fps: Double?
 
-    @Option(name: .customLong("min-face"), help: "Smallest face side in pixels of the frame.")
-    var minFace = 40
+    @OptionGroup(title: "Face detection")
+    var faces: FaceDetectorOptions
 
-    @Option(help: "Cascade name (e.g. haarcascade_frontalface_alt2, lbpcascade_frontalface_improved) or XML path.")
-    var cascade = CascadeLocator.defaultName
-
-    @Flag(help: "Also look for profile faces (both directions, with haarcascade_profileface).")
-    var profile = false
-
-    @Option(name: .customLong("detect-side"), help: "Detect on a copy whose longer side is at most PX pixels (0: full size).")
-    var detectSide = 0
+    @Flag(help: "Also write FaceMesh's 468 landmarks in every row (MediaPipe detectors; about 12 KB a row).")
+    var landmarks = false
 
     @Option(name: .customLong("detect-every"), help: "Scan the whole frame on every Nth sampled frame, near the tracked faces in between (samples over 0.5 s apart are always scanned whole).")
     var detectEvery: Int?
@@ -77,8 +73,6 @@ struct FacesCommand: ParsableCommand {
         if let fps, !(fps > 0) { throw ValidationError("--fps must be positive, got \(fps).") }
         if !(16...1024).contains(size) { throw ValidationError("--size must be between 16 and 1024, got \(size).") }
         if let margin, !(margin > 0 && margin <= 4) { throw ValidationError("--margin must be in (0, 4], got \(margin).") }
-        if minFace < 1 { throw ValidationError("--min-face must be positive, got \(minFace).") }
-        if detectSide != 0 && detectSide < 64 { throw ValidationError("--detect-side must be 0 or at least 64, got \(detectSide).") }
         if let detectEvery, detectEvery < 1 { throw ValidationError("--detect-every must be at least 1, got \(detectEvery).") }
         for input in inputs where !FileManager.default.fileExists(atPath: input) {
             throw ValidationError("Input '\(input)' does not exist. Check the path.")
@@ -88,13 +82,9 @@ struct FacesCommand: ParsableCommand {
     var convention: CropConvention { margin.map { CropConvention.faceForensics(margin: $0) } ?? .default }
 
     func run() throws {
-        let frontal = try Cascade.named(cascade)
-        let profileCascade = profile ? try Cascade.named(CascadeLocator.profileName) : nil
-        let detector = FaceDetector(
-            frontal: frontal, profile: profileCascade, settings: DetectionSettings(minSize: minFace),
-            detectSide: detectSide == 0 ? nil : detectSide)
+        let detector = try faces.configuration.make()
         try OutputFolder.prepare(out)
-        let writer = try FacesIndexWriter(folder: out, convention: convention, size: size)
+        let writer = try FacesIndexWriter(folder: out, convention: convention, size: size, detector: faces.detector.rawValue, landmarks: landmarks)
         var totals = FacesSummary()
         do {
             for source in try MediaInputs.expand(inputs) {
@@ -114,7 +104,7 @@ struct FacesCommand: ParsableCommand {
         Terminal.error(totals.line(for: "total") + " -> \(writer.indexPath)")
     }
 
-    private func processImage(_ path: String, detector: FaceDetector, writer: FacesIndexWriter) throws -> FacesSummary {
+    private func processImage(_ path: String, detector: any FrameFaceDetector, writer: FacesIndexWriter) throws -> FacesSummary {
         let image = try ImageFile.read(path)
         let finder = VideoFaceFinder(detector: detector)
         var done = finder.process(frameIndex: 0, time: 0, image: image, sampled: true)
@@ -125,7 +115,7 @@ struct FacesCommand: ParsableCommand {
         return summary
     }
 
-    private func processVideo(_ path: String, detector: FaceDetector, writer: FacesIndexWriter) throws -> FacesSummary {
+    private func processVideo(_ path: String, detector: any FrameFaceDetector, writer: FacesIndexWriter) throws -> FacesSummary {
         let reader = try VideoReader(path: path)
         let sampling: ScoreSampling = count.map { .count($0) } ?? every.map { .every($0) } ?? fps.map { .fps($0) } ?? .standard
         var frameCount = reader.info.frameCount

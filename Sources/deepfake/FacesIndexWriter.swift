@@ -2,7 +2,7 @@ import Faces
 import Foundation
 import Media
 
-/// One line of `faces.jsonl` (schema `deepfake-faces/1`, schemas/faces-1.schema.json).
+/// One line of `faces.jsonl` (schema `deepfake-faces/2`, schemas/faces-2.schema.json).
 struct FacesIndexRow: Codable, Equatable {
     struct Box: Codable, Equatable {
         var x: Double, y: Double, width: Double, height: Double
@@ -10,7 +10,7 @@ struct FacesIndexRow: Codable, Equatable {
     struct Region: Codable, Equatable {
         var x: Int, y: Int, side: Int
     }
-    static let schemaName = "deepfake-faces/1"
+    static let schemaName = "deepfake-faces/2"
 
     var schema = FacesIndexRow.schemaName
     /// The input file the frame came from, as given on the command line.
@@ -32,6 +32,43 @@ struct FacesIndexRow: Codable, Equatable {
     /// The square cut from the frame (may extend past it; edge pixels repeat there).
     var cropRegion: Region
     var convention: CropConvention
+    /// `mediapipe`, `mediapipe-short` or `haar`.
+    var detector: String
+    /// The six keypoints `[x, y]`; nil (written as null) for the cascade.
+    var keypoints: [[Double]]?
+    /// The 468 landmarks `[x, y, z]`, with `--landmarks`.
+    var landmarks: [[Double]]?
+    var presence: Double?
+    var detectorScore: Double?
+
+    enum CodingKeys: String, CodingKey {
+        case schema, source, frame, time, track, box, neighbors, origin, frameWidth, frameHeight, crop, cropSize, cropRegion,
+             convention, detector, keypoints, landmarks, presence, detectorScore
+    }
+
+    func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(schema, forKey: .schema)
+        try c.encode(source, forKey: .source)
+        try c.encode(frame, forKey: .frame)
+        try c.encode(time, forKey: .time)
+        try c.encode(track, forKey: .track)
+        try c.encode(box, forKey: .box)
+        try c.encode(neighbors, forKey: .neighbors)
+        try c.encode(origin, forKey: .origin)
+        try c.encode(frameWidth, forKey: .frameWidth)
+        try c.encode(frameHeight, forKey: .frameHeight)
+        try c.encode(crop, forKey: .crop)
+        try c.encode(cropSize, forKey: .cropSize)
+        try c.encode(cropRegion, forKey: .cropRegion)
+        try c.encode(convention, forKey: .convention)
+        try c.encode(detector, forKey: .detector)
+        // Present in every row (null for the cascade); landmarks only when asked for.
+        try c.encode(keypoints, forKey: .keypoints)
+        try c.encodeIfPresent(landmarks, forKey: .landmarks)
+        try c.encode(presence, forKey: .presence)
+        try c.encode(detectorScore, forKey: .detectorScore)
+    }
 }
 
 /// Writes crops and `faces.jsonl`. The index goes to a temporary file and is renamed into place
@@ -41,14 +78,20 @@ final class FacesIndexWriter {
     let convention: CropConvention
     let size: Int
     let indexPath: String
+    /// The detector's name, written in every row.
+    let detector: String
+    /// Write the 468 landmarks too.
+    let landmarks: Bool
     private let file: AtomicFile
     private let handle: FileHandle
     private var folderOfSource: [String: String] = [:]
     private var usedFolders: Set<String> = []
     private let encoder: JSONEncoder
 
-    init(folder: String, convention: CropConvention, size: Int) throws {
+    init(folder: String, convention: CropConvention, size: Int, detector: String, landmarks: Bool) throws {
         self.folder = folder
+        self.detector = detector
+        self.landmarks = landmarks
         self.convention = convention
         self.size = size
         indexPath = (folder as NSString).appendingPathComponent("faces.jsonl")
@@ -81,7 +124,12 @@ final class FacesIndexWriter {
                 neighbors: tracked.neighbors, origin: tracked.origin.rawValue,
                 frameWidth: image.width, frameHeight: image.height,
                 crop: sub + "/" + name, cropSize: size,
-                cropRegion: .init(x: region.x, y: region.y, side: region.side), convention: convention)
+                cropRegion: .init(x: region.x, y: region.y, side: region.side), convention: convention,
+                detector: detector,
+                keypoints: tracked.shape.map { $0.keypoints.map { [r(Double($0.x)), r(Double($0.y))] } },
+                landmarks: landmarks ? tracked.shape.flatMap { $0.landmarks.isEmpty ? nil : $0.landmarks.map { [r(Double($0.x)), r(Double($0.y)), r(Double($0.z))] } } : nil,
+                presence: tracked.origin == .detected ? tracked.shape?.presence.map { r(Double($0), 10_000) } : nil,
+                detectorScore: tracked.origin == .detected ? tracked.shape?.detectionScore.map { r(Double($0), 10_000) } : nil)
             var line = try encoder.encode(row)
             line.append(0x0A)
             handle.write(line)

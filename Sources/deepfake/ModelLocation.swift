@@ -32,12 +32,14 @@ enum ModelLocation {
         throw CleanError("no default \(what): \(name) is not in \(folders.joined(separator: ", ")). " + remedy)
     }
 
-    /// The models folders searched, in order.
-    static func candidateFolders() -> [String] {
+    /// The models folders searched, in order. `ignoringOverride`: also the folder found from the
+    /// executable when $DEEPFAKE_MODELS is set (MediaPipe's face models are looked for in both).
+    static func candidateFolders(ignoringOverride: Bool = false) -> [String] {
         var folders: [String] = []
         // An explicit folder is the only one searched, so a pipeline knows which model it got.
         if let override = ProcessInfo.processInfo.environment["DEEPFAKE_MODELS"], !override.isEmpty {
-            return [override]
+            if !ignoringOverride { return [override] }
+            folders.append(override)
         }
         let executable = URL(fileURLWithPath: Bundle.main.executablePath ?? CommandLine.arguments[0]).resolvingSymlinksInPath()
         var folder = executable.deletingLastPathComponent()

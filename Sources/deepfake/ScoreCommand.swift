@@ -76,14 +76,11 @@ struct ScoreCommand: ParsableCommand {
     @Flag(help: "Write one compact JSON report per line (to --report FILE or standard output).")
     var jsonl = false
 
-    @Option(name: .customLong("min-face"), help: "Smallest face side in pixels of the frame.")
-    var minFace = 40
+    @OptionGroup(title: "Face detection")
+    var faces: FaceDetectorOptions
 
     @Option(name: .customLong("detect-every"), help: "Scan the whole frame on every Nth sampled frame, near the tracked faces in between (samples over 0.5 s apart are always scanned whole).")
     var detectEvery: Int?
-
-    @Option(name: .customLong("detect-side"), help: "Detect on a copy whose longer side is at most PX pixels (0: full size).")
-    var detectSide = 0
 
     @Flag(name: .customLong("decode-all"), help: "Decode every frame, even unsampled ones no other frame refers to (skipped by default; the scores are the same, shot changes are then reported at their exact frame).")
     var decodeAll = false
@@ -98,9 +95,7 @@ struct ScoreCommand: ParsableCommand {
         if let threshold, !(0...1).contains(threshold) {
             throw ValidationError("--threshold is a probability of fake, between 0 and 1; got \(threshold).")
         }
-        if minFace < 1 { throw ValidationError("--min-face must be positive, got \(minFace).") }
         if let detectEvery, detectEvery < 1 { throw ValidationError("--detect-every must be at least 1, got \(detectEvery).") }
-        if detectSide != 0 && detectSide < 64 { throw ValidationError("--detect-side must be 0 or at least 64, got \(detectSide).") }
     }
 
     var sampling: ScoreSampling {
@@ -118,8 +113,8 @@ struct ScoreCommand: ParsableCommand {
         let scorer = try VideoScorer(
             model: detector, modelPath: modelPath, modelSHA256: modelHash,
             settings: ScoreSettings(
-                sampling: sampling, threshold: threshold, minFace: minFace, detectEvery: detectEvery,
-                detectSide: detectSide == 0 ? nil : detectSide, decodeAll: decodeAll),
+                sampling: sampling, threshold: threshold, faces: faces.configuration, detectEvery: detectEvery,
+                decodeAll: decodeAll),
             toolVersion: Version.string)
 
         var results: [ScoredInput] = []

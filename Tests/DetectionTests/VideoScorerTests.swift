@@ -38,6 +38,8 @@ enum ScoringFixtures {
     }
 
     static func scorer(_ settings: ScoreSettings = .init(), calibrated: Bool = true) throws -> VideoScorer {
+        var settings = settings
+        settings.faces.modelsFolders = [MediaPipeModels.modelsFolder]
         let (model, path) = try model(calibrated: calibrated)
         return try VideoScorer(model: model, modelPath: path, modelSHA256: try SHA256.hash(file: path), settings: settings, toolVersion: "test")
     }

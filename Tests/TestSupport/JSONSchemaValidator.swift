@@ -2,7 +2,7 @@ import Foundation
 
 /// Validates JSON against the subset of JSON Schema (draft 2020-12) the project's schema files
 /// use: `type`, `const`, `enum`, `required`, `properties`, `additionalProperties`, `items`,
-/// `minItems`, `minimum`, `maximum`, `exclusiveMinimum`, `exclusiveMaximum`, `pattern`,
+/// `minItems`, `maxItems`, `minimum`, `maximum`, `exclusiveMinimum`, `exclusiveMaximum`, `pattern`,
 /// `minLength` and local `$ref`s (`#/$defs/...`). A keyword it does not know fails validation, so
 /// a schema cannot silently outgrow the checker.
 public struct JSONSchemaValidator {
@@ -26,7 +26,7 @@ public struct JSONSchemaValidator {
 
     private static let known: Set<String> = [
         "$schema", "$id", "$defs", "title", "description", "type", "const", "enum", "required",
-        "properties", "additionalProperties", "items", "minItems", "minimum", "maximum",
+        "properties", "additionalProperties", "items", "minItems", "maxItems", "minimum", "maximum",
         "exclusiveMinimum", "exclusiveMaximum", "pattern", "minLength", "$ref",
     ]
 
@@ -92,6 +92,9 @@ public struct JSONSchemaValidator {
         if let array = value as? [Any] {
             if let count = rule["minItems"] as? Int, array.count < count {
                 errors.append("\(path): fewer than \(count) items")
+            }
+            if let count = rule["maxItems"] as? Int, array.count > count {
+                errors.append("\(path): more than \(count) items")
             }
             if let items = rule["items"] as? [String: Any] {
                 for (i, item) in array.enumerated() { check(item, against: items, at: "\(path)/\(i)", errors: &errors) }

@@ -8,6 +8,9 @@ public enum MediaPipeModels {
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("models/third-party/mediapipe")
 
+    /// `models` of this repository: the folder `FaceDetectorConfiguration.modelsFolders` takes.
+    public static let modelsFolder: String = directory.deletingLastPathComponent().deletingLastPathComponent().path
+
     /// The three model files' stems.
     public static let stems = ["face_detection_full_range_sparse", "face_detection_short_range", "face_landmark"]
 

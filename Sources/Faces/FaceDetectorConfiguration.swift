@@ -1,0 +1,55 @@
+import Foundation
+
+/// Which face detector a command uses, with its settings: what `--detector`, `--min-face` and the
+/// detector-specific options choose. ``make()`` builds it.
+public struct FaceDetectorConfiguration: Sendable, Equatable {
+    public enum Kind: String, Sendable, CaseIterable {
+        /// MediaPipe's BlazeFace full range with FaceMesh (the default): faces up to about 5 m away.
+        case mediapipe
+        /// BlazeFace short range with FaceMesh: faster, faces within about 2 m.
+        case mediapipeShort = "mediapipe-short"
+        /// OpenCV's Haar cascade evaluated in Swift (the first detector; no landmarks).
+        case haar
+    }
+
+    public var kind: Kind
+    /// Smallest face side in frame pixels.
+    public var minFace: Int
+    /// Smallest FaceMesh face-presence probability (MediaPipe kinds).
+    public var minPresence: Float
+    /// Cascade name or path (haar).
+    public var cascade: String
+    /// Also run the profile cascade both ways (haar).
+    public var profile: Bool
+    /// Scan a copy whose longer side is at most this many pixels (haar; nil: full size).
+    public var detectSide: Int?
+    /// Models folders below which `third-party/mediapipe` holds MediaPipe's files
+    /// (`$DEEPFAKE_FACE_MODELS` overrides them).
+    public var modelsFolders: [String]
+
+    public init(kind: Kind = .mediapipe, minFace: Int = 40, minPresence: Float = 0.5, cascade: String = CascadeLocator.defaultName,
+                profile: Bool = false, detectSide: Int? = nil, modelsFolders: [String] = []) {
+        self.kind = kind
+        self.minFace = minFace
+        self.minPresence = minPresence
+        self.cascade = cascade
+        self.profile = profile
+        self.detectSide = detectSide
+        self.modelsFolders = modelsFolders
+    }
+
+    /// Loads the detector.
+    /// - Throws: `FacesError` for a missing or damaged cascade or model file.
+    public func make() throws(FacesError) -> any FrameFaceDetector {
+        switch kind {
+        case .mediapipe, .mediapipeShort:
+            return try MeshFaceDetector(
+                files: try FaceModelFiles.locate(modelsFolders: modelsFolders),
+                settings: .init(model: kind == .mediapipe ? .fullRange : .shortRange, minPresence: minPresence, minSize: Double(minFace)))
+        case .haar:
+            return FaceDetector(
+                frontal: try Cascade.named(cascade), profile: profile ? try Cascade.named(CascadeLocator.profileName) : nil,
+                settings: DetectionSettings(minSize: minFace), detectSide: detectSide)
+        }
+    }
+}

@@ -1,0 +1,49 @@
+import ArgumentParser
+import Faces
+
+extension FaceDetectorConfiguration.Kind: ExpressibleByArgument {}
+
+/// The face-detector options shared by `faces`, `score`, `alter`, `evaluate detector` and
+/// `detector build`.
+struct FaceDetectorOptions: ParsableArguments {
+    @Option(help: ArgumentHelp(
+        "Face detector: mediapipe (BlazeFace full range with FaceMesh landmarks; faces up to about 5 m away), "
+            + "mediapipe-short (BlazeFace short range, faces within about 2 m) or haar (OpenCV's frontal cascade; no landmarks).",
+        valueName: "name"))
+    var detector: FaceDetectorConfiguration.Kind = .mediapipe
+
+    @Option(name: .customLong("min-face"), help: ArgumentHelp("Smallest face side in pixels of the frame (8...4096).", valueName: "px"))
+    var minFace = 40
+
+    @Option(name: .customLong("min-presence"), help: ArgumentHelp(
+        "mediapipe: smallest FaceMesh face-presence probability for a face to count (0...1; MediaPipe's own is 0.5).", valueName: "p"))
+    var minPresence: Float = 0.5
+
+    @Option(help: "haar: cascade name (e.g. haarcascade_frontalface_alt2, lbpcascade_frontalface_improved) or XML path.")
+    var cascade = CascadeLocator.defaultName
+
+    @Flag(help: "haar: also look for profile faces (both directions, with haarcascade_profileface).")
+    var profile = false
+
+    @Option(name: .customLong("detect-side"), help: ArgumentHelp(
+        "haar: scan a copy whose longer side is at most PX pixels (0: full size; else at least 64).", valueName: "px"))
+    var detectSide = 0
+
+    func validate() throws {
+        if !(8...4096).contains(minFace) { throw ValidationError("--min-face must be between 8 and 4096 pixels, got \(minFace).") }
+        if !(minPresence >= 0 && minPresence <= 1) { throw ValidationError("--min-presence is a probability between 0 and 1, got \(minPresence).") }
+        if detectSide != 0 && !(64...16384).contains(detectSide) {
+            throw ValidationError("--detect-side must be 0 or between 64 and 16384, got \(detectSide).")
+        }
+        if detector != .haar && (profile || detectSide != 0 || cascade != CascadeLocator.defaultName) {
+            throw ValidationError("--cascade, --profile and --detect-side apply to --detector haar only.")
+        }
+    }
+
+    /// The configuration, with the models folders the executable finds (for MediaPipe's files).
+    var configuration: FaceDetectorConfiguration {
+        FaceDetectorConfiguration(
+            kind: detector, minFace: minFace, minPresence: minPresence, cascade: cascade, profile: profile,
+            detectSide: detectSide == 0 ? nil : detectSide, modelsFolders: ModelLocation.candidateFolders(ignoringOverride: true))
+    }
+}

@@ -1,0 +1,153 @@
+import ArgumentParser
+import Foundation
+import Faces
+import Media
+
+/// The face models' folder for the bench: `--models`, else `$DEEPFAKE_FACE_MODELS`, else
+/// `models/third-party/mediapipe` of the working directory (the repository root under make).
+func benchFaceModels(_ folder: String?) throws -> FaceModelFiles {
+    if let folder { return FaceModelFiles(directory: folder) }
+    return try FaceModelFiles.locate(modelsFolders: [FileManager.default.currentDirectoryPath + "/models"])
+}
+
+/// The CNN pipeline on a list of images, in the JSON-lines format of tools/bench/mediapipe_peer.py,
+/// so tools/bench/faces_agreement.py compares the two directly.
+struct MediaPipeBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mediapipe",
+        abstract: "BlazeFace (full range) and FaceMesh on a list of images; JSON lines like the MediaPipe peer's.")
+
+    @Option(help: "A JSON array of objects with at least \"path\" (PNG or JPEG images).")
+    var list: String
+    @Option(help: "Where to write the JSON lines.")
+    var out: String
+    @Option(help: "Time each image this many times (best and median are written).")
+    var repeat_: Int = 1
+    @Flag(help: "Run BlazeFace only, without FaceMesh.")
+    var noMesh = false
+    @Option(help: "The folder of the .tflite files (default: models/third-party/mediapipe).")
+    var models: String?
+    @Option(help: "Smallest FaceMesh presence for a mesh to be written.")
+    var minPresence: Float = 0.5
+
+
+    struct Entry: Decodable { var path: String }
+
+    func run() throws {
+        let entries = try JSONDecoder().decode([Entry].self, from: Data(contentsOf: URL(fileURLWithPath: list)))
+        let detector = try MeshFaceDetector(files: try benchFaceModels(models), settings: .init(minPresence: minPresence))
+        var lines: [String] = []
+        var detectTotal = 0.0, meshTotal = 0.0
+        for entry in entries {
+            let image = try ImageFile.read(entry.path)
+            var detectTimes: [Double] = [], meshTimes: [Double] = []
+            var faces: [(box: FaceBox, keypoints: [SIMD2<Float>], score: Float)] = []
+            var meshes: [(landmarks: [SIMD3<Float>], presence: Float)] = []
+            for _ in 0..<max(repeat_, 1) {
+                let t0 = now()
+                faces = detector.detectFaces(in: image)
+                let t1 = now()
+                meshes = []
+                if !noMesh {
+                    for face in faces {
+                        let raw = FaceDetection(
+                            box: NormalizedBox(xmin: Float(face.box.x) / Float(image.width), ymin: Float(face.box.y) / Float(image.height),
+                                               width: Float(face.box.width) / Float(image.width), height: Float(face.box.height) / Float(image.height)),
+                            keypoints: face.keypoints.map { $0 / SIMD2(Float(image.width), Float(image.height)) }, score: face.score)
+                        guard let roi = FaceMeshGeometry.roi(detection: raw, frameWidth: image.width, frameHeight: image.height) else { continue }
+                        meshes.append(detector.landmarks(in: image, roi: roi))
+                    }
+                }
+                let t2 = now()
+                detectTimes.append(t1 - t0)
+                meshTimes.append(t2 - t1)
+            }
+            func best(_ v: [Double]) -> Double { v.min() ?? 0 }
+            func median(_ v: [Double]) -> Double { let s = v.sorted(); return s.isEmpty ? 0 : s[s.count / 2] }
+            detectTotal += median(detectTimes)
+            meshTotal += median(meshTimes)
+            let kept = meshes.filter { $0.presence >= minPresence }
+            let row: [String: Any] = [
+                "image": entry.path, "width": image.width, "height": image.height,
+                "detections": faces.map { f in
+                    ["box": [f.box.x, f.box.y, f.box.width, f.box.height], "score": Double(f.score),
+                     "keypoints": f.keypoints.map { [Double($0.x), Double($0.y)] }] as [String: Any]
+                },
+                "meshes": kept.map { m in m.landmarks.map { [Double($0.x), Double($0.y), Double($0.z)] } },
+                "presence": kept.map { Double($0.presence) },
+                "detect_seconds": median(detectTimes), "mesh_seconds": median(meshTimes),
+                "detect_seconds_best": best(detectTimes), "mesh_seconds_best": best(meshTimes),
+            ]
+            let data = try JSONSerialization.data(withJSONObject: row, options: [.sortedKeys])
+            lines.append(String(decoding: data, as: UTF8.self))
+        }
+        try (lines.joined(separator: "\n") + "\n").write(toFile: out, atomically: true, encoding: .utf8)
+        print(String(format: "%d images; median per image: detect %.2f ms, mesh %.2f ms", entries.count,
+                     1000 * detectTotal / Double(max(entries.count, 1)), 1000 * meshTotal / Double(max(entries.count, 1))))
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case list, out, repeat_ = "repeat", noMesh, models, minPresence
+    }
+}
+
+/// Fits ``LandmarkBox/cascadeEquivalent``: on UTKFace chips prepared as `fit-crop` prepares them,
+/// where both the Haar cascade and FaceMesh find the face, the cascade box's centre and side
+/// relative to the landmarks' bounds (medians).
+struct FitLandmarkBox: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fit-landmark-box",
+        abstract: "Fit the landmark box to the cascade's boxes on UTKFace chips (upscaled, padded).")
+
+    @Argument(help: "The UTKFace folder (with index.csv and faces64/).")
+    var utkface: String
+    @Option var split = "holdout"
+    @Option(help: "Use at most N chips (0 for all).")
+    var limit = 0
+    @Option var upscale = 3
+    @Option var pad = 0.5
+    @Option(help: "The folder of the .tflite files (default: models/third-party/mediapipe).")
+    var models: String?
+
+    func run() throws {
+        let cascade = CascadeDetector(cascade: try Cascade.named(CascadeLocator.defaultName))
+        let settings = DetectionSettings(scaleFactor: 1.1, minNeighbors: 5, minSize: 40)
+        let mesh = try MeshFaceDetector(files: try benchFaceModels(models), landmarkBox: .bounds)
+        let index = try String(contentsOfFile: utkface + "/index.csv", encoding: .utf8)
+        var files: [String] = []
+        for line in index.components(separatedBy: .newlines).dropFirst() where !line.isEmpty {
+            let cols = line.split(separator: ",", omittingEmptySubsequences: false)
+            if cols.last.map({ String($0).trimmingCharacters(in: .whitespacesAndNewlines) }) == split { files.append(String(cols[0])) }
+        }
+        if limit > 0 { files = Array(files.prefix(limit)) }
+        var dx: [Double] = [], dy: [Double] = [], k: [Double] = []
+        var meshFound = 0, cascadeFound = 0
+        for file in files {
+            let chip = try ImageFile.read(utkface + "/faces64/" + file)
+            let side = chip.width * upscale
+            let padding = Int(Double(side) * pad)
+            let frame = chip.resized(width: side, height: side).cropped(x: -padding, y: -padding, width: side + 2 * padding, height: side + 2 * padding)
+            let centre = Double(padding) + Double(side) / 2
+            func inChip(_ b: FaceBox) -> Bool { abs(b.centerX - centre) < Double(side) / 2 && abs(b.centerY - centre) < Double(side) / 2 }
+            let meshBoxes = mesh.detect(in: frame).filter { inChip($0.box) }
+            let cascadeBoxes = cascade.detect(in: frame, settings: settings).filter { inChip($0.box) }
+            if !meshBoxes.isEmpty { meshFound += 1 }
+            if !cascadeBoxes.isEmpty { cascadeFound += 1 }
+            guard let m = meshBoxes.max(by: { $0.box.area < $1.box.area })?.box,
+                  let c = cascadeBoxes.max(by: { $0.box.area < $1.box.area })?.box else { continue }
+            dx.append((c.centerX - m.centerX) / m.width)
+            dy.append((c.centerY - m.centerY) / m.height)
+            k.append((c.width + c.height) / (m.width + m.height))
+        }
+        func quantiles(_ v: [Double]) -> (Double, Double, Double) {
+            let s = v.sorted(); return s.isEmpty ? (.nan, .nan, .nan) : (s[s.count / 4], s[s.count / 2], s[3 * s.count / 4])
+        }
+        print(String(format: "chips: %d; FaceMesh found a face on %d (%.2f%%), the cascade on %d (%.2f%%); both on %d",
+                     files.count, meshFound, 100 * Double(meshFound) / Double(max(files.count, 1)),
+                     cascadeFound, 100 * Double(cascadeFound) / Double(max(files.count, 1)), k.count))
+        for (name, v) in [("offsetX", dx), ("offsetY", dy), ("scale", k)] {
+            let (q1, m, q3) = quantiles(v)
+            print(String(format: "%@: median %.4f (quartiles %.4f, %.4f)", name, m, q1, q3))
+        }
+    }
+}
