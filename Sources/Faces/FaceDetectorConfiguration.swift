@@ -4,9 +4,12 @@ import Foundation
 /// detector-specific options choose. ``make()`` builds it.
 public struct FaceDetectorConfiguration: Sendable, Equatable {
     public enum Kind: String, Sendable, CaseIterable {
-        /// MediaPipe's BlazeFace full range with FaceMesh (the default): faces up to about 5 m away.
+        /// MediaPipe's BlazeFace full range and short range with FaceMesh (the default): faces up
+        /// to about 5 m away (full range) and close-ups (short range).
         case mediapipe
-        /// BlazeFace short range with FaceMesh: faster, faces within about 2 m.
+        /// BlazeFace full range only with FaceMesh: misses some close-up faces.
+        case mediapipeFull = "mediapipe-full"
+        /// BlazeFace short range only with FaceMesh: faster, faces within about 2 m.
         case mediapipeShort = "mediapipe-short"
         /// OpenCV's Haar cascade evaluated in Swift (the first detector; no landmarks).
         case haar
@@ -42,10 +45,11 @@ public struct FaceDetectorConfiguration: Sendable, Equatable {
     /// - Throws: `FacesError` for a missing or damaged cascade or model file.
     public func make() throws(FacesError) -> any FrameFaceDetector {
         switch kind {
-        case .mediapipe, .mediapipeShort:
+        case .mediapipe, .mediapipeFull, .mediapipeShort:
+            let models: [FaceModel] = kind == .mediapipe ? [.fullRange, .shortRange] : kind == .mediapipeFull ? [.fullRange] : [.shortRange]
             return try MeshFaceDetector(
                 files: try FaceModelFiles.locate(modelsFolders: modelsFolders),
-                settings: .init(model: kind == .mediapipe ? .fullRange : .shortRange, minPresence: minPresence, minSize: Double(minFace)))
+                settings: .init(models: models, minPresence: minPresence, minSize: Double(minFace)))
         case .haar:
             return FaceDetector(
                 frontal: try Cascade.named(cascade), profile: profile ? try Cascade.named(CascadeLocator.profileName) : nil,

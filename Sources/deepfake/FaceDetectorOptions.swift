@@ -7,8 +7,9 @@ extension FaceDetectorConfiguration.Kind: ExpressibleByArgument {}
 /// `detector build`.
 struct FaceDetectorOptions: ParsableArguments {
     @Option(help: ArgumentHelp(
-        "Face detector: mediapipe (BlazeFace full range with FaceMesh landmarks; faces up to about 5 m away), "
-            + "mediapipe-short (BlazeFace short range, faces within about 2 m) or haar (OpenCV's frontal cascade; no landmarks).",
+        "Face detector: mediapipe (BlazeFace full and short range with FaceMesh landmarks: faces up to about 5 m away "
+            + "and close-ups), mediapipe-full (full range only), mediapipe-short (short range only: faces within about 2 m) "
+            + "or haar (OpenCV's frontal cascade; no landmarks).",
         valueName: "name"))
     var detector: FaceDetectorConfiguration.Kind = .mediapipe
 

@@ -21,8 +21,8 @@ struct MediaPipeBench: ParsableCommand {
     var list: String
     @Option(help: "Where to write the JSON lines.")
     var out: String
-    @Option(help: "Time each image this many times (best and median are written).")
-    var repeat_: Int = 1
+    @Option(name: .customLong("repeat"), help: "Time each image this many times (best and median are written).")
+    var repetitions: Int = 1
     @Flag(help: "Run BlazeFace only, without FaceMesh.")
     var noMesh = false
     @Option(help: "The folder of the .tflite files (default: models/third-party/mediapipe).")
@@ -43,7 +43,7 @@ struct MediaPipeBench: ParsableCommand {
             var detectTimes: [Double] = [], meshTimes: [Double] = []
             var faces: [(box: FaceBox, keypoints: [SIMD2<Float>], score: Float)] = []
             var meshes: [(landmarks: [SIMD3<Float>], presence: Float)] = []
-            for _ in 0..<max(repeat_, 1) {
+            for _ in 0..<max(repetitions, 1) {
                 let t0 = now()
                 faces = detector.detectFaces(in: image)
                 let t1 = now()
@@ -84,10 +84,6 @@ struct MediaPipeBench: ParsableCommand {
         try (lines.joined(separator: "\n") + "\n").write(toFile: out, atomically: true, encoding: .utf8)
         print(String(format: "%d images; median per image: detect %.2f ms, mesh %.2f ms", entries.count,
                      1000 * detectTotal / Double(max(entries.count, 1)), 1000 * meshTotal / Double(max(entries.count, 1))))
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case list, out, repeat_ = "repeat", noMesh, models, minPresence
     }
 }
 
