@@ -14,6 +14,11 @@
 #   MODEL=models/utkface64-dcgan32.safetensors TAG=raw- tools/evaluate_detector.sh
 #   tools/evaluate_detector.sh            # models/deepfake-detector.safetensors
 #   MODEL=/tmp/d.safetensors WORK=/tmp/eval tools/evaluate_detector.sh
+# FACES picks the face detector that scoring uses (mediapipe by default; haar for the cascade),
+# ALTER_FACES the one `alter` uses when it makes the altered videos (cached in WORK, so a second
+# run with another FACES scores the same altered videos):
+#   ALTER_FACES=haar FACES=haar WORK=/tmp/eval tools/evaluate_detector.sh
+#   ALTER_FACES=haar FACES=mediapipe TAG=mediapipe- WORK=/tmp/eval tools/evaluate_detector.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DATA=${DATA:-../shared/data}
@@ -21,6 +26,8 @@ MODEL=${MODEL:-models/deepfake-detector.safetensors}
 GAN=${GAN:-models/utkface64-dcgan32.safetensors}
 WORK=${WORK:-runs/detector-evaluation}
 SAMPLES=${SAMPLES:-2048}
+FACES=${FACES:-mediapipe}
+ALTER_FACES=${ALTER_FACES:-mediapipe}
 [ -s "$MODEL" ] || { echo "no detector at $MODEL: run tools/build_detector.sh first (or set MODEL)" >&2; exit 1; }
 if [ -n "${DEEPFAKE_BIN:-}" ]; then
   bin=$DEEPFAKE_BIN
@@ -34,7 +41,7 @@ source tools/detector_held_out.sh
 evaluate() {  # name, then evaluate-detector arguments
   local name=$1; shift
   echo "== $name"
-  "$bin" evaluate detector --model "$MODEL" "$@" --report "$WORK/${TAG:-}$name.json" --roc "$WORK/${TAG:-}$name.svg"
+  "$bin" evaluate detector --model "$MODEL" --detector "$FACES" "$@" --report "$WORK/${TAG:-}$name.json" --roc "$WORK/${TAG:-}$name.svg"
   echo
 }
 
@@ -64,7 +71,7 @@ for relative in "${held_out[@]}"; do
     out="$WORK/videos/$name-$mode.mp4"
     mkdir -p "$WORK/videos"
     if [ ! -s "$out.truth.json" ]; then
-      "$bin" alter "$video" --out "$out" --mode "$mode" --model "$GAN" --seed "$seed" 2>&1 | tail -1
+      "$bin" alter "$video" --out "$out" --mode "$mode" --model "$GAN" --seed "$seed" --detector "$ALTER_FACES" 2>&1 | tail -1
     fi
     if [ "$mode" = reencode ]; then laundered+=("$out"); else fake+=("$out"); fi
   done

@@ -112,13 +112,17 @@ public struct Report: Codable, Equatable, Sendable {
         public var time: Double
         public var box: Box
         public var score: Double
+        /// The six keypoints `[x, y]` in frame pixels (right eye, left eye, nose tip, mouth centre,
+        /// right and left ear tragion), when the face detector gives them (MediaPipe's).
+        public var keypoints: [[Double]]?
 
-        /// Rounds time and score to the report's precision.
-        public init(frame: Int, time: Double, box: Box, score: Double) {
+        /// Rounds time, score and keypoints to the report's precision.
+        public init(frame: Int, time: Double, box: Box, score: Double, keypoints: [SIMD2<Float>]? = nil) {
             self.frame = frame
             self.time = Report.round(time)
             self.box = box
             self.score = Report.round(score)
+            self.keypoints = keypoints.map { $0.map { [(Double($0.x) * 100).rounded() / 100, (Double($0.y) * 100).rounded() / 100] } }
         }
     }
 

@@ -146,7 +146,7 @@ private final class ScoringRun {
     var sampledFrames: [(index: Int, time: Double)] = []
     var faces: [Int: [Report.Face]] = [:]
     var best: [Int: (most: (Double, RGBImage), least: (Double, RGBImage))] = [:]
-    var pending: [(crop: RGBImage, frame: Int, time: Double, track: Int, box: FaceBox)] = []
+    var pending: [(crop: RGBImage, frame: Int, time: Double, track: Int, box: FaceBox, keypoints: [SIMD2<Float>]?)] = []
     var framesRead = 0
 
     init(scorer: VideoScorer, path: String) {
@@ -250,7 +250,7 @@ private final class ScoringRun {
         let t = now()
         for tracked in frame.boxes {
             let crop = FaceCrop.crop(image, box: tracked.box, convention: scorer.model.crop, size: scorer.model.imageSize)
-            pending.append((crop, frame.frameIndex, frame.time, tracked.trackID, tracked.box))
+            pending.append((crop, frame.frameIndex, frame.time, tracked.trackID, tracked.box, tracked.shape?.keypoints))
         }
         timings["crop", default: 0] += seconds(since: t)
     }
@@ -264,7 +264,7 @@ private final class ScoringRun {
         for (face, score) in zip(pending, scores) {
             func r(_ v: Double) -> Double { (v * 100).rounded() / 100 }
             let box = Report.Box(x: r(face.box.x), y: r(face.box.y), width: r(face.box.width), height: r(face.box.height))
-            faces[face.track, default: []].append(Report.Face(frame: face.frame, time: face.time, box: box, score: score))
+            faces[face.track, default: []].append(Report.Face(frame: face.frame, time: face.time, box: box, score: score, keypoints: face.keypoints))
             if var pair = best[face.track] {
                 if score > pair.most.0 { pair.most = (score, face.crop) }
                 if score < pair.least.0 { pair.least = (score, face.crop) }

@@ -85,3 +85,27 @@ struct TrackerTests {
         #expect(tracker.update(frameIndex: 2, time: 0, detections: [det(11, 10)]).map(\.frameIndex) == [1, 2])
     }
 }
+
+@Suite struct TrackerShapeTests {
+    /// Keypoints and landmarks ride with the boxes: a detected frame keeps its own, a skipped
+    /// frame between two detections gets them mixed, and open tracks offer their last shape.
+    @Test func shapesFollowTheTrack() {
+        let tracker = FaceTracker()
+        func detection(_ x: Double, _ k: Float) -> Detection {
+            Detection(box: FaceBox(x: x, y: 10, width: 50, height: 50), neighbors: 0,
+                      shape: FaceShape(keypoints: Array(repeating: SIMD2(k, k), count: 6), landmarks: [SIMD3(k, k, k)], presence: 0.9))
+        }
+        var done = tracker.update(frameIndex: 0, time: 0, detections: [detection(10, 0)])
+        #expect(tracker.openTracks.first?.shape?.keypoints.first == SIMD2(0, 0))
+        done += tracker.update(frameIndex: 1, time: 0.1, detections: nil)
+        done += tracker.update(frameIndex: 2, time: 0.2, detections: [detection(14, 10)])
+        #expect(tracker.openTracks.first?.shape?.keypoints.first == SIMD2(10, 10))
+        done += tracker.finish()
+        let boxes = done.flatMap(\.boxes).sorted { $0.frameIndex < $1.frameIndex }
+        #expect(boxes.map(\.origin) == [.detected, .interpolated, .detected])
+        #expect(boxes[0].shape?.keypoints.first == SIMD2(0, 0))
+        #expect(boxes[1].shape?.keypoints.first == SIMD2(5, 5))
+        #expect(boxes[1].shape?.landmarks.first == SIMD3(5, 5, 5))
+        #expect(boxes[2].shape?.presence == 0.9)
+    }
+}
