@@ -69,7 +69,7 @@ public final class VideoFaceFinder {
     /// Longer side of the previews the shot-change detector sees in
     /// ``process(frameIndex:time:preview:image:)``. On the Hamilton clip, previews of this size give
     /// the same three cuts as full frames (a test checks it).
-    public static let previewSide = 320
+    public static let previewSide = SampledFrameWalk.previewSide
 
     public init(detector: any FrameFaceDetector, settings: Settings = .init()) {
         self.detector = detector

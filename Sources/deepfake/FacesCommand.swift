@@ -1,5 +1,4 @@
 import ArgumentParser
-import Detection
 import Faces
 import Foundation
 import Media

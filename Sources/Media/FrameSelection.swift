@@ -1,4 +1,3 @@
-import Faces
 import Foundation
 import Media
 
@@ -93,7 +92,7 @@ public struct FrameSelector {
 public struct WalkedFrame {
     public let index: Int
     public let time: Double
-    /// A small copy (longer side at most ``VideoFaceFinder/previewSide``) for shot changes.
+    /// A small copy (longer side at most ``SampledFrameWalk/previewSide``) for shot changes.
     public let preview: RGBImage
     /// The full-size frame when sampled, else nil.
     public let image: RGBImage?
@@ -123,6 +122,9 @@ public struct WalkedFrame {
 public enum SampledFrameWalk {
     /// Frames decoded ahead of the body at most.
     public static let lookahead = 6
+    /// Longer side of the previews each decoded frame gets (shot changes are found on them; the
+    /// face finder's preview side is this).
+    public static let previewSide = 320
 
     /// - Returns: the number of frames decoded, and the iterator (for its damaged-packet count).
     @discardableResult
@@ -183,7 +185,7 @@ private final class DecodeAhead: @unchecked Sendable {
         do {
             while true {
                 var sampled = false
-                guard let frame = try iterator.nextPreviewed(previewSide: VideoFaceFinder.previewSide, full: { index, time in
+                guard let frame = try iterator.nextPreviewed(previewSide: SampledFrameWalk.previewSide, full: { index, time in
                     sampled = selector.take(index: index, time: time)
                     return sampled || index >= tail
                 }) else { break }
