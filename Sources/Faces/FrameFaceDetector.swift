@@ -16,9 +16,16 @@ public protocol FrameFaceDetector {
 
     /// The settings a report records (name, thresholds, sizes).
     var reportSettings: [String: String] { get }
+
+    /// Whether ``detect(in:near:)`` follows each face from its last landmarks rather than
+    /// scanning around its box (then only tracks that missed at most one attempt are followed:
+    /// see ``FaceTracker/openTracks(missedAtMost:)``).
+    var followsLandmarks: Bool { get }
 }
 
 extension FaceDetector: FrameFaceDetector {
+    public var followsLandmarks: Bool { false }
+
     public func detect(in image: RGBImage, near tracked: [Detection]) -> [Detection] {
         detect(in: GrayImage(image), near: tracked.map(\.box))
     }

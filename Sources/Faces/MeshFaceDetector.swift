@@ -26,7 +26,9 @@ public final class MeshFaceDetector: FrameFaceDetector {
         public var minPresence: Float
         /// Smallest face kept, as the box side in pixels.
         public var minSize: Double
-        /// Boxes overlapping more than this (IoU) are one face: the one with the higher presence stays.
+        /// Boxes overlapping more than this (IoU) are one face: the one with the higher presence
+        /// stays. (Intersection over the smaller box merged a woman's face with the partly hidden
+        /// face of the man behind her on the Hamilton clip.)
         public var duplicateIoU: Double
 
         public init(models: [FaceModel] = [.fullRange, .shortRange], minScore: Float? = nil, minPresence: Float = 0.5, minSize: Double = 0,
@@ -66,6 +68,8 @@ public final class MeshFaceDetector: FrameFaceDetector {
         }
         self.detectors = detectors
     }
+
+    public var followsLandmarks: Bool { true }
 
     public var reportSettings: [String: String] {
         [

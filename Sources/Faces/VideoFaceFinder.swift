@@ -106,7 +106,7 @@ public final class VideoFaceFinder {
             samplesSinceDetection = 1
         } else {
             samplesSinceDetection += 1
-            let open = tracker.openTracks
+            let open = tracker.openTracks(missedAtMost: detector.followsLandmarks ? 1 : Int.max)
             if settings.confirmBetween && !open.isEmpty {
                 detections = detector.detect(in: image, near: open)
                 confirmedFrames += 1
