@@ -147,3 +147,69 @@ struct FitLandmarkBox: ParsableCommand {
         }
     }
 }
+
+/// Fits ``AlignedCropTemplate/alignedV1``: FaceMesh's keypoints on UTKFace chips prepared as
+/// `fit-crop` prepares them, mapped back into the chip (fractions of its side), medians.
+struct FitAligned: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fit-aligned",
+        abstract: "Fit the aligned crop's eye and mouth positions on UTKFace chips (upscaled, padded).")
+
+    @Argument(help: "The UTKFace folder (with index.csv and faces64/).")
+    var utkface: String
+    @Option var split = "holdout"
+    @Option(help: "Use at most N chips (0 for all).")
+    var limit = 0
+    @Option var upscale = 3
+    @Option var pad = 0.5
+    @Option(help: "The folder of the .tflite files (default: models/third-party/mediapipe).")
+    var models: String?
+
+    func run() throws {
+        let mesh = try MeshFaceDetector(files: try benchFaceModels(models))
+        let index = try String(contentsOfFile: utkface + "/index.csv", encoding: .utf8)
+        var files: [String] = []
+        for line in index.components(separatedBy: .newlines).dropFirst() where !line.isEmpty {
+            let cols = line.split(separator: ",", omittingEmptySubsequences: false)
+            if cols.last.map({ String($0).trimmingCharacters(in: .whitespacesAndNewlines) }) == split { files.append(String(cols[0])) }
+        }
+        if limit > 0 { files = Array(files.prefix(limit)) }
+        var coordinates = [[Double]](repeating: [], count: 6)
+        var residuals: [Double] = []
+        var found = 0
+        var points: [[SIMD2<Double>]] = []
+        for file in files {
+            let chip = try ImageFile.read(utkface + "/faces64/" + file)
+            let side = chip.width * upscale
+            let padding = Int(Double(side) * pad)
+            let frame = chip.resized(width: side, height: side).cropped(x: -padding, y: -padding, width: side + 2 * padding, height: side + 2 * padding)
+            let centre = Double(padding) + Double(side) / 2
+            guard let face = mesh.detect(in: frame).filter({ abs($0.box.centerX - centre) < Double(side) / 2 && abs($0.box.centerY - centre) < Double(side) / 2 })
+                .max(by: { $0.box.area < $1.box.area }), let k = face.shape?.keypoints else { continue }
+            found += 1
+            let chipPoints = [k[0], k[1], k[3]].map { SIMD2((Double($0.x) - Double(padding)) / Double(side), (Double($0.y) - Double(padding)) / Double(side)) }
+            points.append(chipPoints)
+            for (i, p) in chipPoints.enumerated() { coordinates[2 * i].append(p.x); coordinates[2 * i + 1].append(p.y) }
+        }
+        func median(_ v: [Double]) -> Double { let s = v.sorted(); return s.isEmpty ? .nan : s[s.count / 2] }
+        func quartiles(_ v: [Double]) -> (Double, Double) { let s = v.sorted(); return s.isEmpty ? (.nan, .nan) : (s[s.count / 4], s[3 * s.count / 4]) }
+        let template = AlignedCropTemplate(
+            name: "aligned-v1", rightEye: SIMD2(median(coordinates[0]), median(coordinates[1])),
+            leftEye: SIMD2(median(coordinates[2]), median(coordinates[3])), mouth: SIMD2(median(coordinates[4]), median(coordinates[5])))
+        // How far each chip's points lie from the template after the best similarity: how well
+        // one template frames them all.
+        for p in points {
+            let target = [template.rightEye, template.leftEye, template.mouth]
+            if let s = AlignedCropTemplate.Similarity.fit(from: p, to: target) {
+                residuals.append(zip(p, target).map { let d = s.apply($0) - $1; return (d * d).sum().squareRoot() }.reduce(0, +) / 3)
+            }
+        }
+        print(String(format: "chips: %d, face found on %d (%.2f%%)", files.count, found, 100 * Double(found) / Double(max(files.count, 1))))
+        for (i, name) in ["rightEye.x", "rightEye.y", "leftEye.x", "leftEye.y", "mouth.x", "mouth.y"].enumerated() {
+            let (q1, q3) = quartiles(coordinates[i])
+            print(String(format: "%@: median %.4f (quartiles %.4f, %.4f)", name, median(coordinates[i]), q1, q3))
+        }
+        let (r1, r3) = quartiles(residuals)
+        print(String(format: "residual after alignment (chip sides): median %.4f (quartiles %.4f, %.4f)", median(residuals), r1, r3))
+    }
+}
