@@ -348,6 +348,9 @@ public final class DetectorBuilder {
         let settings = options.training
         var m: [String: String] = [:]
         m["builder"] = "deepfake detector build"
+        // Where the video crops' face boxes came from; `score --face-boxes auto` follows it.
+        m["face_detector"] = options.faceDetector.kind.rawValue
+        m["face_boxes"] = options.faceDetector.kind == .haar || options.faceDetector.cascadeBoxes ? "cascade" : "landmarks"
         m["gan_source"] = inputs.gan
         m["gan_sha256"] = DetectorCropSources.fileHash(inputs.gan)
         m["threshold_rule"] = rule

@@ -26,12 +26,16 @@ public struct FaceDetectorConfiguration: Sendable, Equatable {
     public var profile: Bool
     /// Scan a copy whose longer side is at most this many pixels (haar; nil: full size).
     public var detectSide: Int?
+    /// MediaPipe kinds: take each face's box from the cascade where it finds the face near the
+    /// landmark box (``MeshFaceDetector/cascadeBoxes``), for detectors trained on cascade crops.
+    public var cascadeBoxes: Bool
     /// Models folders below which `third-party/mediapipe` holds MediaPipe's files
     /// (`$DEEPFAKE_FACE_MODELS` overrides them).
     public var modelsFolders: [String]
 
     public init(kind: Kind = .mediapipe, minFace: Int = 40, minPresence: Float = 0.5, cascade: String = CascadeLocator.defaultName,
-                profile: Bool = false, detectSide: Int? = nil, modelsFolders: [String] = []) {
+                profile: Bool = false, detectSide: Int? = nil, cascadeBoxes: Bool = false, modelsFolders: [String] = []) {
+        self.cascadeBoxes = cascadeBoxes
         self.kind = kind
         self.minFace = minFace
         self.minPresence = minPresence
@@ -49,7 +53,8 @@ public struct FaceDetectorConfiguration: Sendable, Equatable {
             let models: [FaceModel] = kind == .mediapipe ? [.fullRange, .shortRange] : kind == .mediapipeFull ? [.fullRange] : [.shortRange]
             return try MeshFaceDetector(
                 files: try FaceModelFiles.locate(modelsFolders: modelsFolders),
-                settings: .init(models: models, minPresence: minPresence, minSize: Double(minFace)))
+                settings: .init(models: models, minPresence: minPresence, minSize: Double(minFace)),
+                cascadeBoxes: cascadeBoxes ? FaceDetector(frontal: try Cascade.named(cascade), settings: DetectionSettings(minSize: 8)) : nil)
         case .haar:
             return FaceDetector(
                 frontal: try Cascade.named(cascade), profile: profile ? try Cascade.named(CascadeLocator.profileName) : nil,

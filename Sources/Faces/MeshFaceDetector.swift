@@ -44,6 +44,14 @@ public final class MeshFaceDetector: FrameFaceDetector {
 
     public let settings: Settings
     public let landmarkBox: LandmarkBox
+    /// When set, each face's box is the cascade's box found near its landmark box (scanned in a
+    /// region around it), or the landmark box where the cascade finds none there: crops then
+    /// frame a face exactly as a detector trained on cascade crops saw them, while the faces
+    /// themselves are still only those FaceMesh confirms.
+    public let cascadeBoxes: FaceDetector?
+    /// Faces whose box came from the cascade, and from the landmarks, so far.
+    public private(set) var cascadeBoxCount = 0
+    public private(set) var landmarkBoxCount = 0
     private let detectors: [(model: TFLiteModel, decoder: BlazeFaceDecoder, input: ImageToTensor)]
     private let mesh: TFLiteModel
 
@@ -52,9 +60,11 @@ public final class MeshFaceDetector: FrameFaceDetector {
     public private(set) var meshRuns = 0
 
     /// Loads BlazeFace and FaceMesh from `files`, their hashes checked.
-    public init(files: FaceModelFiles, settings: Settings = .init(), landmarkBox: LandmarkBox = .cascadeEquivalent) throws(FacesError) {
+    public init(files: FaceModelFiles, settings: Settings = .init(), landmarkBox: LandmarkBox = .cascadeEquivalent,
+                cascadeBoxes: FaceDetector? = nil) throws(FacesError) {
         self.settings = settings
         self.landmarkBox = landmarkBox
+        self.cascadeBoxes = cascadeBoxes
         mesh = try files.load(.landmarks)
         var detectors: [(model: TFLiteModel, decoder: BlazeFaceDecoder, input: ImageToTensor)] = []
         for model in settings.models {
@@ -79,6 +89,7 @@ public final class MeshFaceDetector: FrameFaceDetector {
             "minPresence": String(settings.minPresence),
             "minFace": String(Int(settings.minSize)),
             "landmarkBox": landmarkBox.name,
+            "faceBoxes": cascadeBoxes == nil ? "landmarks" : "cascade near each landmark box (landmark box where none)",
         ]
     }
 
@@ -168,7 +179,29 @@ public final class MeshFaceDetector: FrameFaceDetector {
               let box = landmarkBox.box(for: points), box.width >= settings.minSize
         else { return nil }
         let shape = FaceShape(keypoints: FaceShape.keypoints(fromLandmarks: points), landmarks: points, presence: presence)
-        return Detection(box: box, neighbors: 0, shape: shape)
+        var chosen = box
+        if let cascadeBoxes {
+            // The cascade's box for this face: the best overlap among its finds around the box.
+            // Only the surroundings are converted to grey: the near scan looks 30% beyond the box.
+            let pad = 0.45 * max(box.width, box.height)
+            let x0 = max(0, Int((box.x - pad).rounded(.down))), y0 = max(0, Int((box.y - pad).rounded(.down)))
+            let x1 = min(image.width, Int((box.x + box.width + pad).rounded(.up))), y1 = min(image.height, Int((box.y + box.height + pad).rounded(.up)))
+            var found: [FaceBox] = []
+            if x1 > x0, y1 > y0 {
+                let region = GrayImage(image.cropped(x: x0, y: y0, width: x1 - x0, height: y1 - y0))
+                let local = FaceBox(x: box.x - Double(x0), y: box.y - Double(y0), width: box.width, height: box.height)
+                found = cascadeBoxes.detect(in: region, near: [local]).map {
+                    FaceBox(x: $0.box.x + Double(x0), y: $0.box.y + Double(y0), width: $0.box.width, height: $0.box.height)
+                }
+            }
+            if let best = found.max(by: { $0.iou(box) < $1.iou(box) }), best.iou(box) >= 0.5 {
+                chosen = best
+                cascadeBoxCount += 1
+            } else {
+                landmarkBoxCount += 1
+            }
+        }
+        return Detection(box: chosen, neighbors: 0, shape: shape)
     }
 
     /// Keeps one detection of each face (the highest presence) where boxes overlap.

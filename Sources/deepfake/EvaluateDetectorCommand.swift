@@ -73,7 +73,8 @@ struct EvaluateDetectorCommand: ParsableCommand {
         let detector = try DetectorModel.load(URL(fileURLWithPath: modelPath))
         let scorer = try VideoScorer(
             model: detector, modelPath: modelPath, modelSHA256: try SHA256.hash(file: modelPath),
-            settings: ScoreSettings(sampling: .count(count), threshold: threshold, faces: faces.configuration), toolVersion: Version.string)
+            settings: ScoreSettings(sampling: .count(count), threshold: threshold, faces: faces.configuration(modelMetadata: detector.metadata)),
+            toolVersion: Version.string)
         let evaluator = DetectorEvaluator(scorer: scorer)
         evaluator.resamples = resamples
         let progress = ProgressBar("evaluate", total: nil, unit: "files")

@@ -3,6 +3,17 @@ import Faces
 
 extension FaceDetectorConfiguration.Kind: ExpressibleByArgument {}
 
+/// Where a MediaPipe face's box comes from.
+enum FaceBoxSource: String, ExpressibleByArgument, CaseIterable {
+    /// From the model's metadata (`face_boxes`) when scoring; models without it were trained on
+    /// cascade crops and get `cascade`. Elsewhere `landmarks`.
+    case auto
+    /// The box fitted to the landmarks (`cascade-equivalent-v1`).
+    case landmarks
+    /// The cascade's box found near each landmark box (the landmark box where it finds none).
+    case cascade
+}
+
 /// The face-detector options shared by `faces`, `score`, `alter`, `evaluate detector` and
 /// `detector build`.
 struct FaceDetectorOptions: ParsableArguments {
@@ -30,7 +41,18 @@ struct FaceDetectorOptions: ParsableArguments {
         "haar: scan a copy whose longer side is at most PX pixels (0: full size; else at least 64).", valueName: "px"))
     var detectSide = 0
 
+    @Option(name: .customLong("face-boxes"), help: ArgumentHelp(
+        "mediapipe: where each face's box comes from: landmarks (fitted to where the cascade's box falls), cascade (the "
+            + "cascade's own box found near each face, the landmark box where it finds none: crops exactly as a detector "
+            + "trained on cascade crops saw them) or auto (score and evaluate: the detector model's face_boxes metadata, and "
+            + "cascade for models built before it was recorded, such as the shipped one; elsewhere landmarks).",
+        valueName: "source"))
+    var faceBoxes: FaceBoxSource = .auto
+
     func validate() throws {
+        if detector == .haar && faceBoxes == .landmarks {
+            throw ValidationError("--face-boxes landmarks needs a MediaPipe detector; --detector haar has no landmarks.")
+        }
         if !(8...4096).contains(minFace) { throw ValidationError("--min-face must be between 8 and 4096 pixels, got \(minFace).") }
         if !(minPresence >= 0 && minPresence <= 1) { throw ValidationError("--min-presence is a probability between 0 and 1, got \(minPresence).") }
         if detectSide != 0 && !(64...16384).contains(detectSide) {
@@ -41,10 +63,21 @@ struct FaceDetectorOptions: ParsableArguments {
         }
     }
 
-    /// The configuration, with the models folders the executable finds (for MediaPipe's files).
-    var configuration: FaceDetectorConfiguration {
-        FaceDetectorConfiguration(
+    /// The configuration, with the models folders the executable finds (for MediaPipe's files);
+    /// `--face-boxes auto` means landmarks.
+    var configuration: FaceDetectorConfiguration { configuration(modelMetadata: nil) }
+
+    /// The configuration for scoring with a detector model whose metadata is `modelMetadata`:
+    /// `--face-boxes auto` follows its `face_boxes` entry, and models without one (built on cascade
+    /// crops) get the cascade's boxes.
+    func configuration(modelMetadata: [String: String]?) -> FaceDetectorConfiguration {
+        var cascadeBoxes = faceBoxes == .cascade
+        if faceBoxes == .auto, let modelMetadata {
+            cascadeBoxes = (modelMetadata["face_boxes"] ?? "cascade") == "cascade"
+        }
+        return FaceDetectorConfiguration(
             kind: detector, minFace: minFace, minPresence: minPresence, cascade: cascade, profile: profile,
-            detectSide: detectSide == 0 ? nil : detectSide, modelsFolders: ModelLocation.candidateFolders(ignoringOverride: true))
+            detectSide: detectSide == 0 ? nil : detectSide, cascadeBoxes: cascadeBoxes && detector != .haar,
+            modelsFolders: ModelLocation.candidateFolders(ignoringOverride: true))
     }
 }

@@ -113,7 +113,7 @@ struct ScoreCommand: ParsableCommand {
         let scorer = try VideoScorer(
             model: detector, modelPath: modelPath, modelSHA256: modelHash,
             settings: ScoreSettings(
-                sampling: sampling, threshold: threshold, faces: faces.configuration, detectEvery: detectEvery,
+                sampling: sampling, threshold: threshold, faces: faces.configuration(modelMetadata: detector.metadata), detectEvery: detectEvery,
                 decodeAll: decodeAll),
             toolVersion: Version.string)
 
