@@ -58,6 +58,14 @@ $(TFLITE_PY):
 golden-tflite: models $(TFLITE_PY)
 	$(TFLITE_PY) tools/golden/tflite_faces.py
 
+# The MediaPipe peer of the face benchmark: mediapipe 0.10.14's Python solutions with the numpy,
+# OpenCV and protobuf pip picks for it (0.10.14 runs with numpy 2.x: checked on these pins).
+MEDIAPIPE_VENV ?= .venv-mediapipe
+MEDIAPIPE_PY := $(MEDIAPIPE_VENV)/bin/python
+$(MEDIAPIPE_PY):
+	python3 -m venv $(MEDIAPIPE_VENV)
+	$(MEDIAPIPE_PY) -m pip install -q 'mediapipe==0.10.14' 'numpy==2.4.6' 'opencv-contrib-python==5.1.0.95' 'protobuf==4.25.9'
+
 fixtures: deps
 	tools/make_fixture_videos.sh
 
@@ -69,8 +77,8 @@ bench-media:
 bench-nn:
 	tools/bench/nn.sh
 
-bench-faces:
-	tools/bench/faces.sh
+bench-faces: models $(MEDIAPIPE_PY)
+	MP_PY=$(MEDIAPIPE_PY) DATA=$(DATA) tools/bench/faces.sh
 
 bench-alter:
 	tools/bench/alter.sh

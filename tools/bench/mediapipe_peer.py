@@ -2,6 +2,7 @@
 per-image times for the face benchmarks.
 
     mediapipe_peer.py [--threads N] [--repeat R] [--json-summary] [--out FILE] IMAGE.png ... | LIST.json
+                      (LIST.json: paths, or objects with "path" as tools/bench/faces_frames.py writes)
     mediapipe_peer.py --video PATH --frames 0,100,200 [...]
     mediapipe_peer.py --dump-graph-options tools/faces/mediapipe_graph_options.txt
 
@@ -222,8 +223,8 @@ def load_images(args):
     paths = []
     for item in args.images:
         if item.endswith(".json"):
-            with open(item) as f:
-                paths.extend(json.load(f))
+            with open(item) as f:  # a list of paths, or of objects with "path" (faces_frames.py)
+                paths.extend(e["path"] if isinstance(e, dict) else e for e in json.load(f))
         else:
             paths.append(item)
     for path in paths:
@@ -391,7 +392,8 @@ def dump_graph_options(out_path):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("images", nargs="*", help="PNG frames, or JSON files holding a list of paths")
+    ap.add_argument("images", nargs="*",
+                    help="PNG frames, or JSON files holding a list of paths or of {\"path\": ...}")
     ap.add_argument("--video", help="read frames from this video (OpenCV) instead")
     ap.add_argument("--frames", default="0", help="with --video: comma-separated frame indices")
     ap.add_argument("--threads", type=int, default=None,
