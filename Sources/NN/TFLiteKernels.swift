@@ -29,7 +29,6 @@ enum TFLiteKernels {
     struct Conv {
         var h = 0, w = 0, cin = 0, oh = 0, ow = 0, cout = 0
         var kh = 0, kw = 0, strideH = 0, strideW = 0, dilationH = 1, dilationW = 1, padTop = 0, padLeft = 0
-        var activation: TFLiteGraph.Activation = .none
 
         var k: Int { kh * kw * cin }
         /// A 1×1, stride-1, unpadded convolution: a plain matrix product of the input.
@@ -40,9 +39,10 @@ enum TFLiteKernels {
         /// im2col scratch floats for `rows` output rows.
         func scratchCount(rows: Int) -> Int { isPointwise ? 0 : rows * ow * k }
 
-        /// Computes output rows `rows` (bias, then activation) using `scratch` for the column matrix.
+        /// Computes output rows `rows` (bias, then `epilogue`) with sgemm, using `scratch` for the
+        /// column matrix.
         func run(input: UnsafePointer<Float>, weights: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-                 output: UnsafeMutablePointer<Float>, rows: Range<Int>, scratch: UnsafeMutablePointer<Float>) {
+                 output: UnsafeMutablePointer<Float>, rows: Range<Int>, scratch: UnsafeMutablePointer<Float>, epilogue: Epilogue) {
             guard !rows.isEmpty else { return }
             let m = rows.count * ow
             let out = output + rows.lowerBound * ow * cout
@@ -75,7 +75,7 @@ enum TFLiteKernels {
             }
             sgemm(transposeA: false, transposeB: true, m: m, n: cout, k: k, a, lda: k, weights, ldb: k,
                   beta: bias == nil ? 0 : 1, out, ldc: cout)
-            TFLiteKernels.activate(out, count: m * cout, activation)
+            epilogue.apply(to: out, firstPixel: rows.lowerBound * ow, pixels: m, channels: cout)
         }
     }
 

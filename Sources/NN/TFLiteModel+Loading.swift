@@ -9,17 +9,19 @@ extension TFLiteModel {
         var outputs: [Int]
         var outputNames: [String]
         var scratchCount: Int
+        var pointerCount: Int
+        var zeros: Int
     }
 
     /// Reads constants, checks every operator, folds constant operators and plans the rest.
-    static func load(_ graph: TFLiteGraph, bytes: UnsafeRawBufferPointer, path: String) throws(TFLiteError) -> Loaded {
+    static func load(_ graph: TFLiteGraph, bytes: UnsafeRawBufferPointer, path: String, plain: Bool) throws(TFLiteError) -> Loaded {
         let tensors = graph.tensors
-        let shapes = tensors.map(\.shape)
+        var shapes = tensors.map(\.shape)
         var buffers = [UnsafeMutablePointer<Float>?](repeating: nil, count: tensors.count)
         var isConstant = [Bool](repeating: false, count: tensors.count)
         var integers: [Int: [Int]] = [:]
         var succeeded = false
-        defer { if !succeeded { for p in buffers { p?.deallocate() } } }
+        defer { if !succeeded { for p in Set(buffers.compactMap { $0 }) { p.deallocate() } } }
 
         func fail(_ code: TFLiteError.Code, op: String? = nil, tensor: Int? = nil, _ text: String) -> TFLiteError {
             TFLiteError(code: code, path: path, op: op, tensor: tensor.map { tensors[$0].name },
@@ -99,7 +101,6 @@ extension TFLiteModel {
         allocate(input)
 
         var steps: [Step] = []
-        var scratchCount = 0
         for op in graph.operators {
             let label = op.name
             func tensorInput(_ k: Int, optional: Bool = false) throws(TFLiteError) -> Int? {
@@ -160,10 +161,8 @@ extension TFLiteModel {
                 var conv = TFLiteKernels.Conv()
                 conv.h = h; conv.w = wd; conv.cin = cin; conv.oh = oh; conv.ow = ow; conv.cout = ws[0]
                 conv.kh = ws[1]; conv.kw = ws[2]; conv.strideH = sh; conv.strideW = sw; conv.dilationH = dh; conv.dilationW = dw
-                conv.padTop = padTop; conv.padLeft = padLeft; conv.activation = activation
-                // Scratch for up to 8 output rows per chunk, or the whole slice of a small image.
-                scratchCount = max(scratchCount, conv.scratchCount(rows: min(oh, max(8, (oh + 1) / 2))))
-                step = .conv(conv, input: x, weights: w, bias: b, output: output)
+                conv.padTop = padTop; conv.padLeft = padLeft
+                step = .conv(conv, input: x, weights: w, bias: b, output: output, Finish(activation: activation))
             case .depthwiseConv2D(let padding, let sw, let sh, let multiplier, let dw, let dh, let activation):
                 let x = try tensorInput(0)!, w = try tensorInput(1)!, b = try tensorInput(2, optional: true)
                 let (h, wd, cin) = try image(x)
@@ -178,8 +177,8 @@ extension TFLiteModel {
                 var d = TFLiteKernels.Depthwise()
                 d.h = h; d.w = wd; d.cin = cin; d.oh = oh; d.ow = ow; d.multiplier = multiplier
                 d.kh = ws[1]; d.kw = ws[2]; d.strideH = sh; d.strideW = sw; d.dilationH = dh; d.dilationW = dw
-                d.padTop = padTop; d.padLeft = padLeft; d.activation = activation
-                step = .depthwise(d, input: x, weights: w, bias: b, output: output)
+                d.padTop = padTop; d.padLeft = padLeft
+                step = .depthwise(d, input: x, weights: w, bias: b, output: output, Finish(activation: activation))
             case .maxPool2D(let padding, let sw, let sh, let fw, let fh, let activation):
                 let x = try tensorInput(0)!
                 let (h, wd, c) = try image(x)
@@ -274,9 +273,15 @@ extension TFLiteModel {
         for index in graph.outputs where buffers[index] == nil || tensors[index].type != .float32 {
             throw fail(.malformed, tensor: index, "output '\(tensors[index].name)' is never written or is not float32.")
         }
+        var plan = Plan(steps: steps, shapes: shapes, buffers: buffers, input: input, outputs: graph.outputs)
+        plan.lower(fast: !plain)
+        plan.releaseUnused()
+        buffers = plan.buffers
+        shapes = plan.shapes
         succeeded = true
-        return Loaded(shapes: shapes, buffers: buffers, steps: steps, input: input, outputs: graph.outputs,
-                      outputNames: graph.outputs.map { tensors[$0].name }, scratchCount: scratchCount)
+        return Loaded(shapes: shapes, buffers: buffers, steps: plan.steps, input: input, outputs: graph.outputs,
+                      outputNames: graph.outputs.map { tensors[$0].name }, scratchCount: plan.scratchCount,
+                      pointerCount: plan.pointerCount, zeros: plan.zeros)
     }
 
     /// The NumPy broadcast of two shapes, or nil.

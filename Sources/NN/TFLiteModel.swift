@@ -28,13 +28,21 @@ public final class TFLiteModel {
     public let outputShapes: [[Int]]
     /// Each output's tensor name.
     public let outputNames: [String]
-    /// Operators run per call (after constant folding).
+    /// The most cores one run uses (from 1 to the machine's core count, which is the default);
+    /// 1 keeps a run on the calling thread, for callers that run several models at once.
+    public var maximumWorkers: Int {
+        get { workerLimit }
+        set { workerLimit = min(max(newValue, 1), Parallel.workerCount) }
+    }
+    private(set) var workerLimit = Parallel.workerCount
+    /// Steps run per call (after constant folding).
     public var operatorCount: Int { steps.count }
 
 
-    /// Each tensor's shape.
+    /// Each tensor's shape; entries past the graph's tensors are the runner's own buffers (packed
+    /// weights, zeros).
     let shapes: [[Int]]
-    /// Each tensor's floats (nil for integer tensors).
+    /// Each tensor's floats (nil for integer tensors and for tensors no step touches).
     private(set) var buffers: [UnsafeMutablePointer<Float>?]
     private(set) var steps: [Step] = []
     private let inputIndex: Int
@@ -42,6 +50,13 @@ public final class TFLiteModel {
     /// One scratch buffer of `scratchCount` floats per worker.
     private(set) var scratch: [UnsafeMutablePointer<Float>] = []
     private(set) var scratchCount = 0
+    /// One list of `pointerCount` input pointers per worker (the packed convolutions' tiles).
+    private(set) var pointers: [UnsafeMutablePointer<UnsafePointer<Float>>] = []
+    /// A buffer of zeros that kernels read for taps above or below the image.
+    let zerosIndex: Int
+
+    /// Multiply-adds from which a convolution is split over the workers.
+    static let parallelWork = 1 << 18
 
     /// Loads and checks a model.
     /// - Throws: `TFLiteError` for a missing, unreadable, damaged or unsupported file.
@@ -76,7 +91,14 @@ public final class TFLiteModel {
     }
 
     /// Loads and checks a model from its bytes; `path` names it in errors.
-    public init(data: Data, path: String) throws(TFLiteError) {
+    public convenience init(data: Data, path: String) throws(TFLiteError) {
+        try self.init(data: data, path: path, plain: false)
+    }
+
+    /// As ``init(data:path:)``; `plain` runs every operator on the general kernels (im2col and
+    /// sgemm convolutions, the general depthwise kernel), the reference the tests hold the fast
+    /// paths to.
+    init(data: Data, path: String, plain: Bool) throws(TFLiteError) {
         guard data.count <= Self.maximumFileSize else {
             throw TFLiteError(code: .fileTooLarge, path: path,
                               message: "Cannot load TFLite model '\(path)': it has \(data.count) bytes, over the \(Self.maximumFileSize)-byte limit.")
@@ -85,7 +107,7 @@ public final class TFLiteModel {
         let result: Result<Loaded, TFLiteError> = data.withUnsafeBytes { raw in
             do throws(TFLiteError) {
                 let graph = try TFLiteGraph(bytes: raw, path: path)
-                return .success(try Self.load(graph, bytes: raw, path: path))
+                return .success(try Self.load(graph, bytes: raw, path: path, plain: plain))
             } catch {
                 return .failure(error)
             }
@@ -104,16 +126,25 @@ public final class TFLiteModel {
         outputShapes = loaded.outputs.map { loaded.shapes[$0] }
         outputNames = loaded.outputNames
         scratchCount = loaded.scratchCount
+        zerosIndex = loaded.zeros
         scratch = (0..<Parallel.workerCount).map { _ in
             let p = UnsafeMutablePointer<Float>.allocate(capacity: max(loaded.scratchCount, 1))
             p.initialize(repeating: 0, count: max(loaded.scratchCount, 1))
             return p
         }
+        let zeros = loaded.buffers[loaded.zeros]!
+        pointers = (0..<Parallel.workerCount).map { _ in
+            let p = UnsafeMutablePointer<UnsafePointer<Float>>.allocate(capacity: max(loaded.pointerCount, 1))
+            p.initialize(repeating: UnsafePointer(zeros), count: max(loaded.pointerCount, 1))
+            return p
+        }
     }
 
     deinit {
-        for p in buffers { p?.deallocate() }
+        // Activations share buffers: free each once.
+        for p in Set(buffers.compactMap { $0 }) { p.deallocate() }
         for p in scratch { p.deallocate() }
+        for p in pointers { p.deallocate() }
     }
 
     /// Runs the model on one input (NHWC, `inputShape`'s element count).
