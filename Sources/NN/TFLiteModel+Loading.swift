@@ -274,6 +274,7 @@ extension TFLiteModel {
             throw fail(.malformed, tensor: index, "output '\(tensors[index].name)' is never written or is not float32.")
         }
         var plan = Plan(steps: steps, shapes: shapes, buffers: buffers, input: input, outputs: graph.outputs)
+        if !plain { plan.fuse() }
         plan.lower(fast: !plain)
         plan.releaseUnused()
         buffers = plan.buffers

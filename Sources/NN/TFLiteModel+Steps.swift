@@ -2,7 +2,7 @@ import Foundation
 
 extension TFLiteModel {
     /// One operator of a run, on tensor indices (`buffers` and `shapes` entries), after constant
-    /// folding.
+    /// folding and fusion.
     enum Step {
         /// A convolution by im2col and sgemm.
         case conv(TFLiteKernels.Conv, input: Int, weights: Int, bias: Int?, output: Int, Finish)

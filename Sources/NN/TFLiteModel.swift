@@ -35,7 +35,7 @@ public final class TFLiteModel {
         set { workerLimit = min(max(newValue, 1), Parallel.workerCount) }
     }
     private(set) var workerLimit = Parallel.workerCount
-    /// Steps run per call (after constant folding).
+    /// Steps run per call (after constant folding and fusion).
     public var operatorCount: Int { steps.count }
 
 
@@ -95,9 +95,9 @@ public final class TFLiteModel {
         try self.init(data: data, path: path, plain: false)
     }
 
-    /// As ``init(data:path:)``; `plain` runs every operator on the general kernels (im2col and
-    /// sgemm convolutions, the general depthwise kernel), the reference the tests hold the fast
-    /// paths to.
+    /// As ``init(data:path:)``; `plain` runs every operator as the file states it on the general
+    /// kernels (no fusion, im2col and sgemm convolutions, the general depthwise kernel), the
+    /// reference the tests hold the fast paths to.
     init(data: Data, path: String, plain: Bool) throws(TFLiteError) {
         guard data.count <= Self.maximumFileSize else {
             throw TFLiteError(code: .fileTooLarge, path: path,

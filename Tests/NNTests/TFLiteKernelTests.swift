@@ -4,9 +4,10 @@ import Testing
 import TestSupport
 
 /// The TFLite runner's fast paths against plain loops: the register-tiled convolution, the 3×3
-/// depthwise kernel and their epilogues on random shapes (odd sizes, channel counts that are not
-/// multiples of eight, strides, dilations, padding), split over workers as a run splits them; and
-/// each MediaPipe model on the fast kernels against the same model on the general kernels.
+/// depthwise kernel and the fused epilogues on random shapes (odd sizes, channel counts that are
+/// not multiples of eight, strides, dilations, padding), split over workers as a run splits them;
+/// and each MediaPipe model fused and on the fast kernels against the same model run operator by
+/// operator on the general kernels.
 @Suite("TFLite fast kernels")
 struct TFLiteKernelTests {
     /// Floats owned by a test, freed with it.
@@ -280,12 +281,20 @@ struct TFLiteKernelTests {
         #expect(!d.hasFast3x3)
     }
 
-    @Test("models on the fast kernels match the plain ones", .enabled(if: MediaPipeModels.present, Comment(rawValue: MediaPipeModels.absentReason)),
+    @Test("fused models on the fast kernels match the plain ones", .enabled(if: MediaPipeModels.present, Comment(rawValue: MediaPipeModels.absentReason)),
           arguments: MediaPipeModels.stems)
     func fusedModels(stem: String) throws {
         let data = try Data(contentsOf: MediaPipeModels.url(stem))
         let fast = try TFLiteModel(data: data, path: stem)
         let plain = try TFLiteModel(data: data, path: stem, plain: true)
+        // Spatial and channel PADs, residual ADDs, RELUs and PRELUs are folded into convolutions.
+        #expect(fast.operatorCount < plain.operatorCount)
+        for step in fast.steps {
+            switch step {
+            case .pad, .relu, .prelu: Issue.record("\(stem): \(TFLiteModel.kind(step)) left after fusion")
+            default: break
+            }
+        }
         var g = SeededGenerator(seed: 47)
         for workers in 1...2 {
             fast.maximumWorkers = workers
