@@ -276,7 +276,7 @@ extension TFLiteModel {
         var plan = Plan(steps: steps, shapes: shapes, buffers: buffers, input: input, outputs: graph.outputs)
         if !plain { plan.fuse() }
         plan.lower(fast: !plain)
-        plan.releaseUnused()
+        plan.assignBuffers()
         buffers = plan.buffers
         shapes = plan.shapes
         succeeded = true

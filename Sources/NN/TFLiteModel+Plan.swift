@@ -199,8 +199,13 @@ extension TFLiteModel {
         /// Whether a convolution runs on the register-tiled kernel rather than im2col and sgemm.
         static func prefersPacked(_ conv: TFLiteKernels.Conv) -> Bool { true }
 
-        /// Frees the buffers no step reads or writes any more (tensors fused away, weights packed).
-        mutating func releaseUnused() {
+        /// Frees the buffers no step reads or writes any more (tensors fused away, weights packed),
+        /// then lets the activations share buffers by liveness: a step's output takes a buffer
+        /// whose tensors are all dead (never one the step reads), so a run touches a few buffers
+        /// that stay in cache instead of one per tensor. The input and the graph's outputs keep
+        /// buffers of their own to the end of a run. Afterwards several entries of `buffers` may
+        /// hold the same pointer.
+        mutating func assignBuffers() {
             var used = Set(outputs + [input, zeros])
             for step in steps {
                 used.insert(step.output)
@@ -209,6 +214,44 @@ extension TFLiteModel {
             for i in buffers.indices where !used.contains(i) {
                 buffers[i]?.deallocate()
                 buffers[i] = nil
+            }
+            // The last step reading each activation.
+            var lastRead: [Int: Int] = [:]
+            for (n, step) in steps.enumerated() { for t in step.reads { lastRead[t] = n } }
+            let kept = Set(outputs + [input])
+            var slots: [(size: Int, tensors: [Int])] = []
+            var free: [Int] = []
+            var slotOf: [Int: Int] = [:]
+            for (n, step) in steps.enumerated() {
+                let t = step.output
+                if !kept.contains(t), slotOf[t] == nil {
+                    let size = max(shapes[t].reduce(1, *), 1)
+                    // The smallest free buffer that is large enough, else the largest one, grown.
+                    let fitting = free.filter { slots[$0].size >= size }.min { slots[$0].size < slots[$1].size }
+                    let slot: Int
+                    if let chosen = fitting ?? free.max(by: { slots[$0].size < slots[$1].size }) {
+                        slot = chosen
+                        free.removeAll { $0 == chosen }
+                        slots[slot].size = max(slots[slot].size, size)
+                    } else {
+                        slot = slots.count
+                        slots.append((size, []))
+                    }
+                    slots[slot].tensors.append(t)
+                    slotOf[t] = slot
+                }
+                // Buffers whose last reader is this step are free for the next steps' outputs.
+                for r in Set(step.reads) where lastRead[r] == n {
+                    if let slot = slotOf[r], slots[slot].tensors.allSatisfy({ lastRead[$0, default: -1] <= n }) { free.append(slot) }
+                }
+            }
+            for slot in slots {
+                let p = UnsafeMutablePointer<Float>.allocate(capacity: slot.size)
+                p.initialize(repeating: 0, count: slot.size)
+                for t in slot.tensors {
+                    buffers[t]?.deallocate()
+                    buffers[t] = p
+                }
             }
         }
     }
