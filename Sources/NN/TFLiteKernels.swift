@@ -15,16 +15,6 @@ enum TFLiteKernels {
         return (max(size, 0), total / 2)
     }
 
-    @inline(__always)
-    static func activate(_ p: UnsafeMutablePointer<Float>, count: Int, _ activation: TFLiteGraph.Activation) {
-        switch activation {
-        case .none: return
-        case .relu: for i in 0..<count { p[i] = max(p[i], 0) }
-        case .relu6: for i in 0..<count { p[i] = min(max(p[i], 0), 6) }
-        case .reluN1To1: for i in 0..<count { p[i] = min(max(p[i], -1), 1) }
-        }
-    }
-
     /// A 2-D convolution of one NHWC image.
     struct Conv {
         var h = 0, w = 0, cin = 0, oh = 0, ow = 0, cout = 0
@@ -87,22 +77,36 @@ enum TFLiteKernels {
 
         func run(input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>) {
             for oy in 0..<oh {
+                let iy0 = oy * strideH - padTop
+                let rows = max(0, iy0)..<min(h, iy0 + kh)
                 for ox in 0..<ow {
+                    let ix0 = ox * strideW - padLeft
+                    let columns = max(0, ix0)..<min(w, ix0 + kw)
                     let out = output + (oy * ow + ox) * c
-                    out.update(repeating: -.infinity, count: c)
-                    for ky in 0..<kh {
-                        let iy = oy * strideH - padTop + ky
-                        guard iy >= 0 && iy < h else { continue }
-                        for kx in 0..<kw {
-                            let ix = ox * strideW - padLeft + kx
-                            guard ix >= 0 && ix < w else { continue }
-                            let src = input + (iy * w + ix) * c
-                            for ch in 0..<c { out[ch] = max(out[ch], src[ch]) }
+                    // Eight channels at a time in a register (the last eight overlapping).
+                    var channel = 0
+                    while c >= 8 && channel < c {
+                        let offset = min(channel, c - 8)
+                        var v = SIMD8<Float>(repeating: -.infinity)
+                        for iy in rows {
+                            for ix in columns {
+                                let x = UnsafeRawPointer(input + (iy * w + ix) * c + offset).loadUnaligned(as: SIMD8<Float>.self)
+                                v = v.replacing(with: x, where: x .> v)
+                            }
+                        }
+                        UnsafeMutableRawPointer(out + offset).storeBytes(of: v, as: SIMD8<Float>.self)
+                        channel += 8
+                    }
+                    if c < 8 {
+                        for ch in 0..<c {
+                            var v = -Float.infinity
+                            for iy in rows { for ix in columns { v = max(v, input[(iy * w + ix) * c + ch]) } }
+                            out[ch] = v
                         }
                     }
                 }
             }
-            TFLiteKernels.activate(output, count: oh * ow * c, activation)
+            Epilogue.activate(output, count: oh * ow * c, activation)
         }
     }
 
@@ -147,11 +151,18 @@ enum TFLiteKernels {
                     output: UnsafeMutablePointer<Float>, outShape: [Int], activation: TFLiteGraph.Activation) {
         let count = outShape.reduce(1, *)
         if aShape == bShape {
-            for i in 0..<count { output[i] = a[i] + b[i] }
+            let x = UnsafeRawPointer(a), y = UnsafeRawPointer(b), z = UnsafeMutableRawPointer(output)
+            var i = 0
+            while i + 8 <= count {
+                z.storeBytes(of: x.loadUnaligned(fromByteOffset: 4 * i, as: SIMD8<Float>.self) + y.loadUnaligned(fromByteOffset: 4 * i, as: SIMD8<Float>.self),
+                             toByteOffset: 4 * i, as: SIMD8<Float>.self)
+                i += 8
+            }
+            while i < count { output[i] = a[i] + b[i]; i += 1 }
         } else {
             broadcast(aShape, bShape, outShape) { o, i, j in output[o] = a[i] + b[j] }
         }
-        activate(output, count: count, activation)
+        Epilogue.activate(output, count: count, activation)
     }
 
     /// `x ≥ 0 ? x : alpha · x`, alpha broadcast over x.
@@ -216,9 +227,18 @@ enum TFLiteKernels {
                 let p00 = input + (y0 * w + x0) * c, p01 = input + (y0 * w + x1) * c
                 let p10 = input + (y1 * w + x0) * c, p11 = input + (y1 * w + x1) * c
                 let out = output + (y * ow + x) * c
-                for ch in 0..<c {
-                    out[ch] = p00[ch] * (1 - fy) * (1 - fx) + p10[ch] * fy * (1 - fx)
-                        + p01[ch] * (1 - fy) * fx + p11[ch] * fy * fx
+                // TFLite's order of operations, eight channels at a time.
+                let (gy, gx) = (1 - fy, 1 - fx)
+                var ch = 0
+                while ch + 8 <= c {
+                    func load(_ p: UnsafePointer<Float>) -> SIMD8<Float> { UnsafeRawPointer(p + ch).loadUnaligned(as: SIMD8<Float>.self) }
+                    let v = load(p00) * gy * gx + load(p10) * fy * gx + load(p01) * gy * fx + load(p11) * fy * fx
+                    UnsafeMutableRawPointer(out + ch).storeBytes(of: v, as: SIMD8<Float>.self)
+                    ch += 8
+                }
+                while ch < c {
+                    out[ch] = p00[ch] * gy * gx + p10[ch] * fy * gx + p01[ch] * gy * fx + p11[ch] * fy * fx
+                    ch += 1
                 }
             }
         }

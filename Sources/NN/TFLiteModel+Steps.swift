@@ -179,7 +179,7 @@ extension TFLiteModel {
                 for o in 0..<outer { (y + o * outRow + offset).update(from: x + o * length, count: length) }
                 offset += length
             }
-            TFLiteKernels.activate(y, count: outShape.reduce(1, *), activation)
+            TFLiteKernels.Epilogue.activate(y, count: outShape.reduce(1, *), activation)
         case .resize(let input, let output, let alignCorners, let halfPixelCenters):
             let s = shapes[input], o = shapes[output]
             TFLiteKernels.resizeBilinear(pointer(input), h: s[1], w: s[2], c: s[3], output: pointer(output), oh: o[1], ow: o[2],

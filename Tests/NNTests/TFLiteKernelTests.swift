@@ -272,6 +272,39 @@ struct TFLiteKernelTests {
         }
     }
 
+    @Test("max pooling matches direct loops")
+    func maxPool() {
+        var g = SeededGenerator(seed: 53)
+        for _ in 0..<100 {
+            var pool = TFLiteKernels.MaxPool()
+            pool.h = Int.random(in: 1...11, using: &g); pool.w = Int.random(in: 1...11, using: &g)
+            pool.c = [1, 3, 8, 12, 16, 28][Int.random(in: 0..<6, using: &g)]
+            pool.kh = Int.random(in: 1...3, using: &g); pool.kw = Int.random(in: 1...3, using: &g)
+            pool.strideH = Int.random(in: 1...2, using: &g); pool.strideW = Int.random(in: 1...2, using: &g)
+            pool.padTop = Int.random(in: 0..<pool.kh, using: &g); pool.padLeft = Int.random(in: 0..<pool.kw, using: &g)
+            pool.oh = (pool.h + pool.padTop - 1) / pool.strideH + 1; pool.ow = (pool.w + pool.padLeft - 1) / pool.strideW + 1
+            let x = Self.random(pool.h * pool.w * pool.c, &g)
+            var expected = [Double](repeating: 0, count: pool.oh * pool.ow * pool.c)
+            for oy in 0..<pool.oh {
+                for ox in 0..<pool.ow {
+                    for ch in 0..<pool.c {
+                        var v = -Double.infinity
+                        for ky in 0..<pool.kh {
+                            for kx in 0..<pool.kw {
+                                let iy = oy * pool.strideH - pool.padTop + ky, ix = ox * pool.strideW - pool.padLeft + kx
+                                if iy >= 0 && iy < pool.h && ix >= 0 && ix < pool.w { v = max(v, Double(x[(iy * pool.w + ix) * pool.c + ch])) }
+                            }
+                        }
+                        expected[(oy * pool.ow + ox) * pool.c + ch] = v
+                    }
+                }
+            }
+            let input = Buffer(x), out = Buffer(count: expected.count)
+            pool.run(input: input.pointer, output: out.pointer)
+            Self.expectClose(out.values, expected, "max pool \(pool)")
+        }
+    }
+
     /// Whether the 3×3 kernel is chosen for MediaPipe's shapes, so the test above covers them.
     @Test func fastDepthwiseCoversMediaPipeShapes() {
         var d = TFLiteKernels.Depthwise()
