@@ -15,21 +15,10 @@ enum TFLiteKernels {
         return (max(size, 0), total / 2)
     }
 
-    @inline(__always)
-    static func activate(_ p: UnsafeMutablePointer<Float>, count: Int, _ activation: TFLiteGraph.Activation) {
-        switch activation {
-        case .none: return
-        case .relu: for i in 0..<count { p[i] = max(p[i], 0) }
-        case .relu6: for i in 0..<count { p[i] = min(max(p[i], 0), 6) }
-        case .reluN1To1: for i in 0..<count { p[i] = min(max(p[i], -1), 1) }
-        }
-    }
-
     /// A 2-D convolution of one NHWC image.
     struct Conv {
         var h = 0, w = 0, cin = 0, oh = 0, ow = 0, cout = 0
         var kh = 0, kw = 0, strideH = 0, strideW = 0, dilationH = 1, dilationW = 1, padTop = 0, padLeft = 0
-        var activation: TFLiteGraph.Activation = .none
 
         var k: Int { kh * kw * cin }
         /// A 1×1, stride-1, unpadded convolution: a plain matrix product of the input.
@@ -40,9 +29,10 @@ enum TFLiteKernels {
         /// im2col scratch floats for `rows` output rows.
         func scratchCount(rows: Int) -> Int { isPointwise ? 0 : rows * ow * k }
 
-        /// Computes output rows `rows` (bias, then activation) using `scratch` for the column matrix.
+        /// Computes output rows `rows` (bias, then `epilogue`) with sgemm, using `scratch` for the
+        /// column matrix.
         func run(input: UnsafePointer<Float>, weights: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-                 output: UnsafeMutablePointer<Float>, rows: Range<Int>, scratch: UnsafeMutablePointer<Float>) {
+                 output: UnsafeMutablePointer<Float>, rows: Range<Int>, scratch: UnsafeMutablePointer<Float>, epilogue: Epilogue) {
             guard !rows.isEmpty else { return }
             let m = rows.count * ow
             let out = output + rows.lowerBound * ow * cout
@@ -75,78 +65,7 @@ enum TFLiteKernels {
             }
             sgemm(transposeA: false, transposeB: true, m: m, n: cout, k: k, a, lda: k, weights, ldb: k,
                   beta: bias == nil ? 0 : 1, out, ldc: cout)
-            TFLiteKernels.activate(out, count: m * cout, activation)
-        }
-    }
-
-    /// A depthwise convolution of one NHWC image (`multiplier` output channels per input channel).
-    struct Depthwise {
-        var h = 0, w = 0, cin = 0, oh = 0, ow = 0, multiplier = 1
-        var kh = 0, kw = 0, strideH = 0, strideW = 0, dilationH = 1, dilationW = 1, padTop = 0, padLeft = 0
-        var activation: TFLiteGraph.Activation = .none
-
-        var cout: Int { cin * multiplier }
-        var work: Int { oh * ow * cout * kh * kw }
-
-        func run(input: UnsafePointer<Float>, weights: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-                 output: UnsafeMutablePointer<Float>, rows: Range<Int>) {
-            let c = cout
-            for oy in rows {
-                let outRow = output + oy * ow * c
-                if let bias {
-                    for ox in 0..<ow { (outRow + ox * c).update(from: bias, count: c) }
-                } else {
-                    outRow.update(repeating: 0, count: ow * c)
-                }
-                // One pass over the output row per filter tap: the row stays in cache, and the
-                // columns whose input lies inside the image are known, so the inner loop has no
-                // bounds checks.
-                for ky in 0..<kh {
-                    let iy = oy * strideH - padTop + ky * dilationH
-                    guard iy >= 0 && iy < h else { continue }
-                    let inRow = input + iy * w * cin
-                    for kx in 0..<kw {
-                        let shift = kx * dilationW - padLeft
-                        // ox·stride + shift ∈ [0, w)
-                        let first = shift >= 0 ? 0 : (-shift + strideW - 1) / strideW
-                        let last = min(ow, w - 1 - shift < 0 ? 0 : (w - 1 - shift) / strideW + 1)
-                        guard first < last else { continue }
-                        let wt = weights + (ky * kw + kx) * c
-                        if multiplier == 1 {
-                            TFLiteKernels.multiplyAdd(rows: first..<last, channels: c, input: inRow + shift * cin,
-                                                      inputStride: strideW * cin, weights: wt, output: outRow)
-                        } else {
-                            for ox in first..<last {
-                                let src = inRow + (ox * strideW + shift) * cin
-                                let out = outRow + ox * c
-                                for ch in 0..<c { out[ch] += src[ch / multiplier] * wt[ch] }
-                            }
-                        }
-                    }
-                }
-                TFLiteKernels.activate(outRow, count: ow * c, activation)
-            }
-        }
-    }
-
-    /// `output[i·c + ch] += input[i·inputStride + ch] · weights[ch]` for `i` in `rows`: one filter
-    /// tap of a depthwise convolution over a run of output pixels, eight channels at a time.
-    @inline(__always)
-    static func multiplyAdd(rows: Range<Int>, channels c: Int, input: UnsafePointer<Float>, inputStride: Int,
-                            weights: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>) {
-        let vectors = c / 8
-        let raw = UnsafeRawPointer(weights)
-        for i in rows {
-            let src = UnsafeRawPointer(input + i * inputStride)
-            let dst = UnsafeMutableRawPointer(output + i * c)
-            for v in 0..<vectors {
-                let offset = v * 32
-                let sum = dst.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self)
-                    + src.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self) * raw.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self)
-                dst.storeBytes(of: sum, toByteOffset: offset, as: SIMD8<Float>.self)
-            }
-            let o = output + i * c, x = input + i * inputStride
-            for ch in (vectors * 8)..<c { o[ch] += x[ch] * weights[ch] }
+            epilogue.apply(to: out, firstPixel: rows.lowerBound * ow, pixels: m, channels: cout)
         }
     }
 
@@ -158,22 +77,36 @@ enum TFLiteKernels {
 
         func run(input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>) {
             for oy in 0..<oh {
+                let iy0 = oy * strideH - padTop
+                let rows = max(0, iy0)..<min(h, iy0 + kh)
                 for ox in 0..<ow {
+                    let ix0 = ox * strideW - padLeft
+                    let columns = max(0, ix0)..<min(w, ix0 + kw)
                     let out = output + (oy * ow + ox) * c
-                    out.update(repeating: -.infinity, count: c)
-                    for ky in 0..<kh {
-                        let iy = oy * strideH - padTop + ky
-                        guard iy >= 0 && iy < h else { continue }
-                        for kx in 0..<kw {
-                            let ix = ox * strideW - padLeft + kx
-                            guard ix >= 0 && ix < w else { continue }
-                            let src = input + (iy * w + ix) * c
-                            for ch in 0..<c { out[ch] = max(out[ch], src[ch]) }
+                    // Eight channels at a time in a register (the last eight overlapping).
+                    var channel = 0
+                    while c >= 8 && channel < c {
+                        let offset = min(channel, c - 8)
+                        var v = SIMD8<Float>(repeating: -.infinity)
+                        for iy in rows {
+                            for ix in columns {
+                                let x = UnsafeRawPointer(input + (iy * w + ix) * c + offset).loadUnaligned(as: SIMD8<Float>.self)
+                                v = v.replacing(with: x, where: x .> v)
+                            }
+                        }
+                        UnsafeMutableRawPointer(out + offset).storeBytes(of: v, as: SIMD8<Float>.self)
+                        channel += 8
+                    }
+                    if c < 8 {
+                        for ch in 0..<c {
+                            var v = -Float.infinity
+                            for iy in rows { for ix in columns { v = max(v, input[(iy * w + ix) * c + ch]) } }
+                            out[ch] = v
                         }
                     }
                 }
             }
-            TFLiteKernels.activate(output, count: oh * ow * c, activation)
+            Epilogue.activate(output, count: oh * ow * c, activation)
         }
     }
 
@@ -218,11 +151,18 @@ enum TFLiteKernels {
                     output: UnsafeMutablePointer<Float>, outShape: [Int], activation: TFLiteGraph.Activation) {
         let count = outShape.reduce(1, *)
         if aShape == bShape {
-            for i in 0..<count { output[i] = a[i] + b[i] }
+            let x = UnsafeRawPointer(a), y = UnsafeRawPointer(b), z = UnsafeMutableRawPointer(output)
+            var i = 0
+            while i + 8 <= count {
+                z.storeBytes(of: x.loadUnaligned(fromByteOffset: 4 * i, as: SIMD8<Float>.self) + y.loadUnaligned(fromByteOffset: 4 * i, as: SIMD8<Float>.self),
+                             toByteOffset: 4 * i, as: SIMD8<Float>.self)
+                i += 8
+            }
+            while i < count { output[i] = a[i] + b[i]; i += 1 }
         } else {
             broadcast(aShape, bShape, outShape) { o, i, j in output[o] = a[i] + b[j] }
         }
-        activate(output, count: count, activation)
+        Epilogue.activate(output, count: count, activation)
     }
 
     /// `x ≥ 0 ? x : alpha · x`, alpha broadcast over x.
@@ -287,9 +227,18 @@ enum TFLiteKernels {
                 let p00 = input + (y0 * w + x0) * c, p01 = input + (y0 * w + x1) * c
                 let p10 = input + (y1 * w + x0) * c, p11 = input + (y1 * w + x1) * c
                 let out = output + (y * ow + x) * c
-                for ch in 0..<c {
-                    out[ch] = p00[ch] * (1 - fy) * (1 - fx) + p10[ch] * fy * (1 - fx)
-                        + p01[ch] * (1 - fy) * fx + p11[ch] * fy * fx
+                // TFLite's order of operations, eight channels at a time.
+                let (gy, gx) = (1 - fy, 1 - fx)
+                var ch = 0
+                while ch + 8 <= c {
+                    func load(_ p: UnsafePointer<Float>) -> SIMD8<Float> { UnsafeRawPointer(p + ch).loadUnaligned(as: SIMD8<Float>.self) }
+                    let v = load(p00) * gy * gx + load(p10) * fy * gx + load(p01) * gy * fx + load(p11) * fy * fx
+                    UnsafeMutableRawPointer(out + ch).storeBytes(of: v, as: SIMD8<Float>.self)
+                    ch += 8
+                }
+                while ch < c {
+                    out[ch] = p00[ch] * gy * gx + p10[ch] * fy * gx + p01[ch] * gy * fx + p11[ch] * fy * fx
+                    ch += 1
                 }
             }
         }

@@ -28,30 +28,35 @@ public final class TFLiteModel {
     public let outputShapes: [[Int]]
     /// Each output's tensor name.
     public let outputNames: [String]
-    /// Operators run per call (after constant folding).
+    /// The most cores one run uses (from 1 to the machine's core count, which is the default);
+    /// 1 keeps a run on the calling thread, for callers that run several models at once.
+    public var maximumWorkers: Int {
+        get { workerLimit }
+        set { workerLimit = min(max(newValue, 1), Parallel.workerCount) }
+    }
+    private(set) var workerLimit = Parallel.workerCount
+    /// Steps run per call (after constant folding and fusion).
     public var operatorCount: Int { steps.count }
 
-    private enum Step {
-        case conv(TFLiteKernels.Conv, input: Int, weights: Int, bias: Int?, output: Int)
-        case depthwise(TFLiteKernels.Depthwise, input: Int, weights: Int, bias: Int?, output: Int)
-        case maxPool(TFLiteKernels.MaxPool, input: Int, output: Int)
-        case add(Int, Int, output: Int, TFLiteGraph.Activation)
-        case relu(Int, output: Int)
-        case prelu(Int, alpha: Int, output: Int)
-        case pad(Int, before: [Int], output: Int)
-        case copy(Int, output: Int)
-        case concatenation([Int], axis: Int, output: Int, TFLiteGraph.Activation)
-        case resize(Int, output: Int, alignCorners: Bool, halfPixelCenters: Bool)
-        case depthToSpace(Int, block: Int, output: Int)
-    }
 
-    private let shapes: [[Int]]
-    private var buffers: [UnsafeMutablePointer<Float>?]
-    private var steps: [Step] = []
+    /// Each tensor's shape; entries past the graph's tensors are the runner's own buffers (packed
+    /// weights, zeros).
+    let shapes: [[Int]]
+    /// Each tensor's floats (nil for integer tensors and for tensors no step touches).
+    private(set) var buffers: [UnsafeMutablePointer<Float>?]
+    private(set) var steps: [Step] = []
     private let inputIndex: Int
     private let outputIndices: [Int]
-    private var scratch: [UnsafeMutablePointer<Float>] = []
-    private var scratchCount = 0
+    /// One scratch buffer of `scratchCount` floats per worker.
+    private(set) var scratch: [UnsafeMutablePointer<Float>] = []
+    private(set) var scratchCount = 0
+    /// One list of `pointerCount` input pointers per worker (the packed convolutions' tiles).
+    private(set) var pointers: [UnsafeMutablePointer<UnsafePointer<Float>>] = []
+    /// A buffer of zeros that kernels read for taps above or below the image.
+    let zerosIndex: Int
+
+    /// Multiply-adds from which a convolution is split over the workers.
+    static let parallelWork = 1 << 18
 
     /// Loads and checks a model.
     /// - Throws: `TFLiteError` for a missing, unreadable, damaged or unsupported file.
@@ -86,7 +91,14 @@ public final class TFLiteModel {
     }
 
     /// Loads and checks a model from its bytes; `path` names it in errors.
-    public init(data: Data, path: String) throws(TFLiteError) {
+    public convenience init(data: Data, path: String) throws(TFLiteError) {
+        try self.init(data: data, path: path, plain: false)
+    }
+
+    /// As ``init(data:path:)``; `plain` runs every operator as the file states it on the general
+    /// kernels (no fusion, im2col and sgemm convolutions, the general depthwise kernel), the
+    /// reference the tests hold the fast paths to.
+    init(data: Data, path: String, plain: Bool) throws(TFLiteError) {
         guard data.count <= Self.maximumFileSize else {
             throw TFLiteError(code: .fileTooLarge, path: path,
                               message: "Cannot load TFLite model '\(path)': it has \(data.count) bytes, over the \(Self.maximumFileSize)-byte limit.")
@@ -95,7 +107,7 @@ public final class TFLiteModel {
         let result: Result<Loaded, TFLiteError> = data.withUnsafeBytes { raw in
             do throws(TFLiteError) {
                 let graph = try TFLiteGraph(bytes: raw, path: path)
-                return .success(try Self.load(graph, bytes: raw, path: path))
+                return .success(try Self.load(graph, bytes: raw, path: path, plain: plain))
             } catch {
                 return .failure(error)
             }
@@ -114,16 +126,25 @@ public final class TFLiteModel {
         outputShapes = loaded.outputs.map { loaded.shapes[$0] }
         outputNames = loaded.outputNames
         scratchCount = loaded.scratchCount
+        zerosIndex = loaded.zeros
         scratch = (0..<Parallel.workerCount).map { _ in
             let p = UnsafeMutablePointer<Float>.allocate(capacity: max(loaded.scratchCount, 1))
             p.initialize(repeating: 0, count: max(loaded.scratchCount, 1))
             return p
         }
+        let zeros = loaded.buffers[loaded.zeros]!
+        pointers = (0..<Parallel.workerCount).map { _ in
+            let p = UnsafeMutablePointer<UnsafePointer<Float>>.allocate(capacity: max(loaded.pointerCount, 1))
+            p.initialize(repeating: UnsafePointer(zeros), count: max(loaded.pointerCount, 1))
+            return p
+        }
     }
 
     deinit {
-        for p in buffers { p?.deallocate() }
+        // Activations share buffers: free each once.
+        for p in Set(buffers.compactMap { $0 }) { p.deallocate() }
         for p in scratch { p.deallocate() }
+        for p in pointers { p.deallocate() }
     }
 
     /// Runs the model on one input (NHWC, `inputShape`'s element count).
@@ -162,383 +183,5 @@ public final class TFLiteModel {
             times[Self.kind(step), default: 0] += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         }
         return times
-    }
-
-    private static func kind(_ step: Step) -> String {
-        switch step {
-        case .conv(let c, _, _, _, _): "conv \(c.kh)×\(c.kw)/\(c.strideH) \(c.h)x\(c.w)x\(c.cin)->\(c.cout)"
-        case .depthwise(let d, _, _, _, _): "depthwise \(d.kh)×\(d.kw)/\(d.strideH) \(d.h)x\(d.w)x\(d.cin)"
-        case .maxPool: "max pool"
-        case .add: "add"
-        case .relu: "relu"
-        case .prelu: "prelu"
-        case .pad: "pad"
-        case .copy: "reshape"
-        case .concatenation: "concatenation"
-        case .resize: "resize bilinear"
-        case .depthToSpace: "depth to space"
-        }
-    }
-
-    // MARK: - Running
-
-    private func execute() {
-        for step in steps { perform(step) }
-    }
-
-    private func pointer(_ index: Int) -> UnsafeMutablePointer<Float> { buffers[index]! }
-
-    private func perform(_ step: Step) {
-        switch step {
-        case .conv(let conv, let input, let weights, let bias, let output):
-            let x = UnsafePointer(pointer(input)), w = UnsafePointer(pointer(weights)), b = bias.map { UnsafePointer(pointer($0)) }
-            let y = pointer(output)
-            let workers = conv.work >= 1 << 18 && conv.oh >= 2 ? min(Parallel.workerCount, conv.oh) : 1
-            let rowsPerScratch = scratchCount / max(conv.ow * conv.k, 1)
-            Parallel.run(workers: workers) { worker in
-                let rows = Parallel.range(of: worker, workers: workers, count: conv.oh)
-                // Run in chunks of rows that fit the scratch buffer.
-                var start = rows.lowerBound
-                let chunk = conv.isPointwise ? rows.count : max(1, rowsPerScratch)
-                while start < rows.upperBound {
-                    let end = min(rows.upperBound, start + chunk)
-                    conv.run(input: x, weights: w, bias: b, output: y, rows: start..<end, scratch: scratch[worker])
-                    start = end
-                }
-            }
-        case .depthwise(let dw, let input, let weights, let bias, let output):
-            let x = UnsafePointer(pointer(input)), w = UnsafePointer(pointer(weights)), b = bias.map { UnsafePointer(pointer($0)) }
-            let y = pointer(output)
-            let workers = dw.work >= 1 << 18 && dw.oh >= 2 ? min(Parallel.workerCount, dw.oh) : 1
-            Parallel.run(workers: workers) { worker in
-                dw.run(input: x, weights: w, bias: b, output: y, rows: Parallel.range(of: worker, workers: workers, count: dw.oh))
-            }
-        case .maxPool(let pool, let input, let output):
-            pool.run(input: pointer(input), output: pointer(output))
-        case .add(let a, let b, let output, let activation):
-            TFLiteKernels.add(pointer(a), shapes[a], pointer(b), shapes[b], output: pointer(output), outShape: shapes[output], activation: activation)
-        case .relu(let input, let output):
-            let count = shapes[output].reduce(1, *)
-            let x = pointer(input), y = pointer(output)
-            for i in 0..<count { y[i] = max(x[i], 0) }
-        case .prelu(let input, let alpha, let output):
-            TFLiteKernels.prelu(pointer(input), shapes[input], alpha: pointer(alpha), shapes[alpha], output: pointer(output))
-        case .pad(let input, let before, let output):
-            TFLiteKernels.pad(input: pointer(input), shape: shapes[input], before: before, output: pointer(output), outShape: shapes[output])
-        case .copy(let input, let output):
-            pointer(output).update(from: pointer(input), count: shapes[output].reduce(1, *))
-        case .concatenation(let inputs, let axis, let output, let activation):
-            let outShape = shapes[output]
-            let outer = outShape[..<axis].reduce(1, *)
-            let inner = outShape[(axis + 1)...].reduce(1, *)
-            let outRow = outShape[axis] * inner
-            var offset = 0
-            let y = pointer(output)
-            for input in inputs {
-                let length = shapes[input][axis] * inner
-                let x = pointer(input)
-                for o in 0..<outer { (y + o * outRow + offset).update(from: x + o * length, count: length) }
-                offset += length
-            }
-            TFLiteKernels.activate(y, count: outShape.reduce(1, *), activation)
-        case .resize(let input, let output, let alignCorners, let halfPixelCenters):
-            let s = shapes[input], o = shapes[output]
-            TFLiteKernels.resizeBilinear(pointer(input), h: s[1], w: s[2], c: s[3], output: pointer(output), oh: o[1], ow: o[2],
-                                         alignCorners: alignCorners, halfPixelCenters: halfPixelCenters)
-        case .depthToSpace(let input, let block, let output):
-            let s = shapes[input]
-            TFLiteKernels.depthToSpace(pointer(input), h: s[1], w: s[2], c: s[3], block: block, output: pointer(output))
-        }
-    }
-
-    // MARK: - Loading
-
-    private struct Loaded {
-        var shapes: [[Int]]
-        var buffers: [UnsafeMutablePointer<Float>?]
-        var steps: [Step]
-        var input: Int
-        var outputs: [Int]
-        var outputNames: [String]
-        var scratchCount: Int
-    }
-
-    /// Reads constants, checks every operator, folds constant operators and plans the rest.
-    private static func load(_ graph: TFLiteGraph, bytes: UnsafeRawBufferPointer, path: String) throws(TFLiteError) -> Loaded {
-        let tensors = graph.tensors
-        let shapes = tensors.map(\.shape)
-        var buffers = [UnsafeMutablePointer<Float>?](repeating: nil, count: tensors.count)
-        var isConstant = [Bool](repeating: false, count: tensors.count)
-        var integers: [Int: [Int]] = [:]
-        var succeeded = false
-        defer { if !succeeded { for p in buffers { p?.deallocate() } } }
-
-        func fail(_ code: TFLiteError.Code, op: String? = nil, tensor: Int? = nil, _ text: String) -> TFLiteError {
-            TFLiteError(code: code, path: path, op: op, tensor: tensor.map { tensors[$0].name },
-                        message: "Cannot run TFLite model '\(path)': " + text)
-        }
-        func allocate(_ index: Int) {
-            if buffers[index] == nil {
-                let count = max(shapes[index].reduce(1, *), 1)
-                let p = UnsafeMutablePointer<Float>.allocate(capacity: count)
-                p.initialize(repeating: 0, count: count)
-                buffers[index] = p
-            }
-        }
-
-        // Constant buffers: floats (float32 or float16 widened exactly) and integers.
-        for (index, tensor) in tensors.enumerated() where tensor.buffer > 0 && tensor.buffer < graph.buffers.count {
-            let range = graph.buffers[tensor.buffer]
-            guard !range.isEmpty else { continue }
-            let elementCount: Int
-            if let sparsity = tensor.sparsity {
-                guard range.count % tensor.type.size == 0 else {
-                    throw fail(.invalidTensor, tensor: index, "sparse tensor '\(tensor.name)' has \(range.count) bytes, not a whole number of values.")
-                }
-                elementCount = range.count / tensor.type.size
-                _ = sparsity
-            } else {
-                elementCount = tensor.shape.reduce(1, *)
-                guard range.count == elementCount * tensor.type.size else {
-                    throw fail(.invalidTensor, tensor: index,
-                               "tensor '\(tensor.name)' of shape \(tensor.shape) needs \(elementCount * tensor.type.size) bytes, but its buffer has \(range.count).")
-                }
-            }
-            let base = bytes.baseAddress! + range.lowerBound
-            switch tensor.type {
-            case .float32, .float16:
-                var values = [Float](repeating: 0, count: elementCount)
-                for i in 0..<elementCount {
-                    values[i] = tensor.type == .float32
-                        ? Float(bitPattern: UInt32(littleEndian: base.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)))
-                        : Float16Conversion.float(fromHalf: UInt16(littleEndian: base.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)))
-                }
-                if let sparsity = tensor.sparsity {
-                    guard let dense = TFLiteKernels.densify(values: values, sparsity: sparsity, shape: tensor.shape) else {
-                        throw fail(.invalidTensor, tensor: index,
-                                   "sparse tensor '\(tensor.name)' has a sparsity description the reader does not support or that does not fit its \(elementCount) values "
-                                    + "(identity traversal order, no blocks, dense or CSR dimensions).")
-                    }
-                    values = dense
-                }
-                guard let bad = values.firstIndex(where: { !$0.isFinite }) else {
-                    allocate(index)
-                    buffers[index]!.update(from: values, count: values.count)
-                    isConstant[index] = true
-                    continue
-                }
-                throw fail(.nonFiniteWeight, tensor: index,
-                           "constant tensor '\(tensor.name)' holds \(values[bad]) at element \(bad). The file is damaged; fetch it again (make models).")
-            case .int32:
-                integers[index] = (0..<elementCount).map { Int(Int32(littleEndian: base.loadUnaligned(fromByteOffset: 4 * $0, as: Int32.self))) }
-                isConstant[index] = true
-            case .int64:
-                integers[index] = (0..<elementCount).map { Int(Int64(littleEndian: base.loadUnaligned(fromByteOffset: 8 * $0, as: Int64.self))) }
-                isConstant[index] = true
-            case .uint8:
-                throw fail(.invalidTensor, tensor: index, "tensor '\(tensor.name)' is quantised (uint8); only float models are supported.")
-            }
-        }
-
-        guard graph.inputs.count == 1, graph.outputs.count >= 1 else {
-            throw fail(.unsupportedGraph, "it has \(graph.inputs.count) inputs and \(graph.outputs.count) outputs; one input and at least one output are supported.")
-        }
-        let input = graph.inputs[0]
-        guard tensors[input].type == .float32, shapes[input].count == 4, shapes[input][0] == 1, !isConstant[input] else {
-            throw fail(.unsupportedGraph, tensor: input, "its input '\(tensors[input].name)' is \(tensors[input].type) of shape \(shapes[input]); "
-                        + "a float32 NHWC image of batch 1 is supported.")
-        }
-        allocate(input)
-
-        var steps: [Step] = []
-        var scratchCount = 0
-        for op in graph.operators {
-            let label = op.name
-            func tensorInput(_ k: Int, optional: Bool = false) throws(TFLiteError) -> Int? {
-                guard k < op.inputs.count, op.inputs[k] >= 0 else {
-                    if optional { return nil }
-                    throw fail(.unsupportedOptions, op: label, "operator \(label) lacks input \(k).")
-                }
-                let index = op.inputs[k]
-                if tensors[index].type == .int32 || tensors[index].type == .int64 {
-                    throw fail(.unsupportedOptions, op: label, tensor: index, "operator \(label) takes integer tensor '\(tensors[index].name)' as data.")
-                }
-                guard buffers[index] != nil else {
-                    throw fail(.malformed, op: label, tensor: index,
-                               "operator \(label) reads tensor '\(tensors[index].name)' before any operator writes it.")
-                }
-                return index
-            }
-            func integerInput(_ k: Int) throws(TFLiteError) -> [Int] {
-                guard k < op.inputs.count, op.inputs[k] >= 0, let values = integers[op.inputs[k]] else {
-                    throw fail(.unsupportedOptions, op: label, "operator \(label) needs constant integer input \(k).")
-                }
-                return values
-            }
-            guard op.outputs.count == 1 else {
-                throw fail(.unsupportedOptions, op: label, "operator \(label) has \(op.outputs.count) outputs; one is supported.")
-            }
-            let output = op.outputs[0]
-            guard tensors[output].type == .float32 || tensors[output].type == .float16, !isConstant[output], buffers[output] == nil || output == input else {
-                throw fail(.malformed, op: label, tensor: output, "operator \(label) writes tensor '\(tensors[output].name)', which is a constant, an integer or already written.")
-            }
-            func expect(_ computed: [Int]) throws(TFLiteError) {
-                guard computed == shapes[output] else {
-                    throw fail(.shapeMismatch, op: label, tensor: output,
-                               "operator \(label) computes shape \(computed) for '\(tensors[output].name)', but the file declares \(shapes[output]).")
-                }
-            }
-            func image(_ index: Int) throws(TFLiteError) -> (h: Int, w: Int, c: Int) {
-                let s = shapes[index]
-                guard s.count == 4, s[0] == 1 else {
-                    throw fail(.unsupportedOptions, op: label, tensor: index, "operator \(label) needs a batch-1 NHWC tensor, but '\(tensors[index].name)' has shape \(s).")
-                }
-                return (s[1], s[2], s[3])
-            }
-
-            var step: Step
-            switch op.operation {
-            case .conv2D(let padding, let sw, let sh, let dw, let dh, let activation):
-                let x = try tensorInput(0)!, w = try tensorInput(1)!, b = try tensorInput(2, optional: true)
-                let (h, wd, cin) = try image(x)
-                let ws = shapes[w]
-                guard ws.count == 4, ws[3] == cin, isConstant[w] else {
-                    throw fail(.unsupportedOptions, op: label, tensor: w, "operator \(label) has weights of shape \(ws) for \(cin) input channels (constant [out, kH, kW, in] expected).")
-                }
-                if let b { guard shapes[b] == [ws[0]], isConstant[b] else { throw fail(.unsupportedOptions, op: label, tensor: b, "operator \(label) has a bias of shape \(shapes[b]) for \(ws[0]) outputs.") } }
-                let (oh, padTop) = TFLiteKernels.outputSize(input: h, filter: ws[1], stride: sh, dilation: dh, padding: padding)
-                let (ow, padLeft) = TFLiteKernels.outputSize(input: wd, filter: ws[2], stride: sw, dilation: dw, padding: padding)
-                try expect([1, oh, ow, ws[0]])
-                var conv = TFLiteKernels.Conv()
-                conv.h = h; conv.w = wd; conv.cin = cin; conv.oh = oh; conv.ow = ow; conv.cout = ws[0]
-                conv.kh = ws[1]; conv.kw = ws[2]; conv.strideH = sh; conv.strideW = sw; conv.dilationH = dh; conv.dilationW = dw
-                conv.padTop = padTop; conv.padLeft = padLeft; conv.activation = activation
-                // Scratch for up to 8 output rows per chunk, or the whole slice of a small image.
-                scratchCount = max(scratchCount, conv.scratchCount(rows: min(oh, max(8, (oh + 1) / 2))))
-                step = .conv(conv, input: x, weights: w, bias: b, output: output)
-            case .depthwiseConv2D(let padding, let sw, let sh, let multiplier, let dw, let dh, let activation):
-                let x = try tensorInput(0)!, w = try tensorInput(1)!, b = try tensorInput(2, optional: true)
-                let (h, wd, cin) = try image(x)
-                let ws = shapes[w]
-                guard ws.count == 4, ws[0] == 1, ws[3] == cin * multiplier, isConstant[w] else {
-                    throw fail(.unsupportedOptions, op: label, tensor: w, "operator \(label) has depthwise weights of shape \(ws) for \(cin) channels × \(multiplier).")
-                }
-                if let b { guard shapes[b] == [ws[3]], isConstant[b] else { throw fail(.unsupportedOptions, op: label, tensor: b, "operator \(label) has a bias of shape \(shapes[b]).") } }
-                let (oh, padTop) = TFLiteKernels.outputSize(input: h, filter: ws[1], stride: sh, dilation: dh, padding: padding)
-                let (ow, padLeft) = TFLiteKernels.outputSize(input: wd, filter: ws[2], stride: sw, dilation: dw, padding: padding)
-                try expect([1, oh, ow, ws[3]])
-                var d = TFLiteKernels.Depthwise()
-                d.h = h; d.w = wd; d.cin = cin; d.oh = oh; d.ow = ow; d.multiplier = multiplier
-                d.kh = ws[1]; d.kw = ws[2]; d.strideH = sh; d.strideW = sw; d.dilationH = dh; d.dilationW = dw
-                d.padTop = padTop; d.padLeft = padLeft; d.activation = activation
-                step = .depthwise(d, input: x, weights: w, bias: b, output: output)
-            case .maxPool2D(let padding, let sw, let sh, let fw, let fh, let activation):
-                let x = try tensorInput(0)!
-                let (h, wd, c) = try image(x)
-                let (oh, padTop) = TFLiteKernels.outputSize(input: h, filter: fh, stride: sh, dilation: 1, padding: padding)
-                let (ow, padLeft) = TFLiteKernels.outputSize(input: wd, filter: fw, stride: sw, dilation: 1, padding: padding)
-                try expect([1, oh, ow, c])
-                var pool = TFLiteKernels.MaxPool()
-                pool.h = h; pool.w = wd; pool.c = c; pool.oh = oh; pool.ow = ow; pool.kh = fh; pool.kw = fw
-                pool.strideH = sh; pool.strideW = sw; pool.padTop = padTop; pool.padLeft = padLeft; pool.activation = activation
-                step = .maxPool(pool, input: x, output: output)
-            case .add(let activation):
-                let a = try tensorInput(0)!, b = try tensorInput(1)!
-                guard let shape = broadcastShape(shapes[a], shapes[b]) else {
-                    throw fail(.shapeMismatch, op: label, "operator \(label) adds shapes \(shapes[a]) and \(shapes[b]), which do not broadcast.")
-                }
-                try expect(shape)
-                step = .add(a, b, output: output, activation)
-            case .relu:
-                let x = try tensorInput(0)!
-                try expect(shapes[x])
-                step = .relu(x, output: output)
-            case .prelu:
-                let x = try tensorInput(0)!, alpha = try tensorInput(1)!
-                guard broadcastShape(shapes[x], shapes[alpha]) == shapes[x] else {
-                    throw fail(.shapeMismatch, op: label, tensor: alpha, "operator \(label) has alpha of shape \(shapes[alpha]) for input \(shapes[x]).")
-                }
-                try expect(shapes[x])
-                step = .prelu(x, alpha: alpha, output: output)
-            case .pad:
-                let x = try tensorInput(0)!
-                let paddings = try integerInput(1)
-                let s = shapes[x]
-                guard paddings.count == 2 * s.count, paddings.allSatisfy({ $0 >= 0 && $0 <= 1 << 16 }) else {
-                    throw fail(.unsupportedOptions, op: label, "operator \(label) has paddings \(paddings) for a rank-\(s.count) tensor.")
-                }
-                let before = (0..<s.count).map { paddings[2 * $0] }
-                try expect((0..<s.count).map { s[$0] + paddings[2 * $0] + paddings[2 * $0 + 1] })
-                step = .pad(x, before: before, output: output)
-            case .reshape:
-                let x = try tensorInput(0)!
-                guard shapes[output].reduce(1, *) == shapes[x].reduce(1, *) else {
-                    throw fail(.shapeMismatch, op: label, "operator \(label) reshapes \(shapes[x]) into \(shapes[output]), which has another element count.")
-                }
-                step = .copy(x, output: output)
-            case .concatenation(let rawAxis, let activation):
-                let inputs = try (0..<op.inputs.count).map { k throws(TFLiteError) in try tensorInput(k)! }
-                let rank = shapes[output].count
-                let axis = rawAxis < 0 ? rawAxis + rank : rawAxis
-                guard axis >= 0, axis < rank, !inputs.isEmpty,
-                      inputs.allSatisfy({ i in shapes[i].count == rank && (0..<rank).allSatisfy { $0 == axis || shapes[i][$0] == shapes[output][$0] } })
-                else {
-                    throw fail(.shapeMismatch, op: label, "operator \(label) concatenates \(inputs.map { shapes[$0] }) on axis \(rawAxis) into \(shapes[output]).")
-                }
-                var shape = shapes[output]
-                shape[axis] = inputs.reduce(0) { $0 + shapes[$1][axis] }
-                try expect(shape)
-                step = .concatenation(inputs, axis: axis, output: output, activation)
-            case .resizeBilinear(let alignCorners, let halfPixelCenters):
-                let x = try tensorInput(0)!
-                let size = try integerInput(1)
-                let (_, _, c) = try image(x)
-                guard size.count == 2, size.allSatisfy({ $0 >= 1 && $0 <= 1 << 14 }), !(alignCorners && halfPixelCenters) else {
-                    throw fail(.unsupportedOptions, op: label, "operator \(label) resizes to \(size) (align corners \(alignCorners), half-pixel \(halfPixelCenters)).")
-                }
-                try expect([1, size[0], size[1], c])
-                step = .resize(x, output: output, alignCorners: alignCorners, halfPixelCenters: halfPixelCenters)
-            case .depthToSpace(let block):
-                let x = try tensorInput(0)!
-                let (h, w, c) = try image(x)
-                guard c % (block * block) == 0 else {
-                    throw fail(.unsupportedOptions, op: label, "operator \(label) has block size \(block) for \(c) channels.")
-                }
-                try expect([1, h * block, w * block, c / (block * block)])
-                step = .depthToSpace(x, block: block, output: output)
-            case .dequantize, .densify:
-                let x = try tensorInput(0)!
-                guard isConstant[x] else {
-                    throw fail(.unsupportedOptions, op: label, tensor: x, "operator \(label) converts '\(tensors[x].name)', which is not a constant; only constant weights are supported.")
-                }
-                try expect(shapes[x])
-                step = .copy(x, output: output)
-            }
-            allocate(output)
-            if case .copy(let source, _) = step, isConstant[source] {
-                // Fold conversions of constants (DEQUANTIZE, DENSIFY, a RESHAPE of weights): once, now.
-                buffers[output]!.update(from: buffers[source]!, count: shapes[output].reduce(1, *))
-                isConstant[output] = true
-            } else {
-                steps.append(step)
-            }
-        }
-        for index in graph.outputs where buffers[index] == nil || tensors[index].type != .float32 {
-            throw fail(.malformed, tensor: index, "output '\(tensors[index].name)' is never written or is not float32.")
-        }
-        succeeded = true
-        return Loaded(shapes: shapes, buffers: buffers, steps: steps, input: input, outputs: graph.outputs,
-                      outputNames: graph.outputs.map { tensors[$0].name }, scratchCount: scratchCount)
-    }
-
-    /// The NumPy broadcast of two shapes, or nil.
-    private static func broadcastShape(_ a: [Int], _ b: [Int]) -> [Int]? {
-        let rank = max(a.count, b.count)
-        let pa = [Int](repeating: 1, count: rank - a.count) + a, pb = [Int](repeating: 1, count: rank - b.count) + b
-        var out: [Int] = []
-        for d in 0..<rank {
-            if pa[d] == pb[d] || pb[d] == 1 { out.append(pa[d]) } else if pa[d] == 1 { out.append(pb[d]) } else { return nil }
-        }
-        return out
     }
 }

@@ -1,0 +1,192 @@
+import Foundation
+
+extension TFLiteModel {
+    /// One operator of a run, on tensor indices (`buffers` and `shapes` entries), after constant
+    /// folding and fusion.
+    enum Step {
+        /// A convolution by im2col and sgemm.
+        case conv(TFLiteKernels.Conv, input: Int, weights: Int, bias: Int?, output: Int, Finish)
+        /// A convolution on packed weights (`packed`, bias included) with the register-tiled kernel.
+        case packedConv(TFLiteKernels.PackedConv, input: Int, packed: Int, output: Int, Finish)
+        case depthwise(TFLiteKernels.Depthwise, input: Int, weights: Int, bias: Int?, output: Int, Finish)
+        case maxPool(TFLiteKernels.MaxPool, input: Int, output: Int)
+        case add(Int, Int, output: Int, TFLiteGraph.Activation)
+        case relu(Int, output: Int)
+        case prelu(Int, alpha: Int, output: Int)
+        case pad(Int, before: [Int], output: Int)
+        case copy(Int, output: Int)
+        case concatenation([Int], axis: Int, output: Int, TFLiteGraph.Activation)
+        case resize(Int, output: Int, alignCorners: Bool, halfPixelCenters: Bool)
+        case depthToSpace(Int, block: Int, output: Int)
+
+        /// The tensor the step writes.
+        var output: Int {
+            switch self {
+            case .conv(_, _, _, _, let o, _), .packedConv(_, _, _, let o, _), .depthwise(_, _, _, _, let o, _): o
+            case .maxPool(_, _, let o), .add(_, _, let o, _), .relu(_, let o), .prelu(_, _, let o), .pad(_, _, let o): o
+            case .copy(_, let o), .concatenation(_, _, let o, _), .resize(_, let o, _, _), .depthToSpace(_, _, let o): o
+            }
+        }
+
+        /// Every tensor the step reads, constants included.
+        var reads: [Int] {
+            switch self {
+            case .conv(_, let x, let w, let b, _, let f): [x, w] + (b.map { [$0] } ?? []) + f.reads
+            case .packedConv(_, let x, let p, _, let f): [x, p] + f.reads
+            case .depthwise(_, let x, let w, let b, _, let f): [x, w] + (b.map { [$0] } ?? []) + f.reads
+            case .maxPool(_, let x, _), .relu(let x, _), .pad(let x, _, _), .copy(let x, _), .resize(let x, _, _, _), .depthToSpace(let x, _, _): [x]
+            case .add(let a, let b, _, _): [a, b]
+            case .prelu(let x, let alpha, _): [x, alpha]
+            case .concatenation(let xs, _, _, _): xs
+            }
+        }
+    }
+
+    /// What a convolution does after its sums, by tensor index: a fused residual `ADD` of `skip`
+    /// (its first `skipChannels` channels), the activation, a fused per-channel `PRELU` of slopes
+    /// `alpha`. See ``TFLiteKernels/Epilogue``.
+    struct Finish: Equatable {
+        var skip: Int? = nil
+        var skipChannels = 0
+        var activation: TFLiteGraph.Activation = .none
+        var alpha: Int? = nil
+
+        var reads: [Int] { [skip, alpha].compactMap { $0 } }
+    }
+
+    /// Labels of ``profile(_:)``.
+    static func kind(_ step: Step) -> String {
+        switch step {
+        case .conv(let c, _, _, _, _, _): "conv \(c.kh)×\(c.kw)/\(c.strideH) \(c.h)x\(c.w)x\(c.cin)->\(c.cout) sgemm"
+        case .packedConv(let p, _, _, _, _):
+            "conv \(p.conv.kh)×\(p.conv.kw)/\(p.conv.strideH) \(p.conv.h)x\(p.conv.w)x\(p.conv.cin)->\(p.conv.cout)"
+        case .depthwise(let d, _, _, _, _, _): "depthwise \(d.kh)×\(d.kw)/\(d.strideH) \(d.h)x\(d.w)x\(d.cin)"
+        case .maxPool: "max pool"
+        case .add: "add"
+        case .relu: "relu"
+        case .prelu: "prelu"
+        case .pad: "pad"
+        case .copy: "reshape"
+        case .concatenation: "concatenation"
+        case .resize: "resize bilinear"
+        case .depthToSpace: "depth to space"
+        }
+    }
+
+    // MARK: - Running
+
+    func execute() {
+        for step in steps { perform(step) }
+    }
+
+    private func pointer(_ index: Int) -> UnsafeMutablePointer<Float> { buffers[index]! }
+
+    /// The kernels' epilogue for `finish` on an output of `channels` channels.
+    private func epilogue(_ finish: Finish) -> TFLiteKernels.Epilogue {
+        var e = TFLiteKernels.Epilogue()
+        if let skip = finish.skip {
+            e.skip = UnsafePointer(pointer(skip))
+            e.skipStride = shapes[skip][3]
+            e.skipChannels = finish.skipChannels
+        }
+        e.activation = finish.activation
+        e.alpha = finish.alpha.map { UnsafePointer(pointer($0)) }
+        return e
+    }
+
+    /// Workers for a step of `work` multiply-adds over `rows` output rows.
+    private func workers(work: Int, rows: Int) -> Int {
+        work >= Self.parallelWork && rows >= 2 ? min(workerLimit, rows) : 1
+    }
+
+    func perform(_ step: Step) {
+        switch step {
+        case .conv(let conv, let input, let weights, let bias, let output, let finish):
+            let x = UnsafePointer(pointer(input)), w = UnsafePointer(pointer(weights)), b = bias.map { UnsafePointer(pointer($0)) }
+            let y = pointer(output)
+            let e = epilogue(finish)
+            let workers = workers(work: conv.work, rows: conv.oh)
+            let rowsPerScratch = scratchCount / max(conv.ow * conv.k, 1)
+            Parallel.run(workers: workers) { worker in
+                let rows = Parallel.range(of: worker, workers: workers, count: conv.oh)
+                // Run in chunks of rows that fit the scratch buffer.
+                var start = rows.lowerBound
+                let chunk = conv.isPointwise ? rows.count : max(1, rowsPerScratch)
+                while start < rows.upperBound {
+                    let end = min(rows.upperBound, start + chunk)
+                    conv.run(input: x, weights: w, bias: b, output: y, rows: start..<end, scratch: scratch[worker], epilogue: e)
+                    start = end
+                }
+            }
+        case .packedConv(let conv, let input, let packed, let output, let finish):
+            let x = UnsafePointer(pointer(input)), p = UnsafePointer(pointer(packed)), y = pointer(output)
+            let e = epilogue(finish)
+            let oh = conv.conv.oh
+            let workers = workers(work: conv.conv.work, rows: max(oh, conv.blocks.count))
+            if workers == 1 {
+                conv.run(input: x, packed: p, output: y, rows: 0..<oh, scratch: scratch[0], pointers: pointers[0], epilogue: e)
+            } else if oh >= 2 * workers {
+                Parallel.run(workers: workers) { worker in
+                    conv.run(input: x, packed: p, output: y, rows: Parallel.range(of: worker, workers: workers, count: oh),
+                             scratch: scratch[worker], pointers: pointers[worker], epilogue: e)
+                }
+            } else {
+                // Few output rows (a head on a tiny image): split the channel blocks instead.
+                Parallel.run(workers: workers) { worker in
+                    conv.run(input: x, packed: p, output: y, rows: 0..<oh,
+                             blocks: conv.blocks(of: worker, workers: workers),
+                             scratch: scratch[worker], pointers: pointers[worker], epilogue: e)
+                }
+            }
+        case .depthwise(let dw, let input, let weights, let bias, let output, let finish):
+            let x = UnsafePointer(pointer(input)), w = UnsafePointer(pointer(weights)), b = bias.map { UnsafePointer(pointer($0)) }
+            let y = pointer(output)
+            let e = epilogue(finish)
+            let workers = workers(work: dw.work, rows: dw.oh)
+            let zeros = UnsafePointer(pointer(zerosIndex))
+            Parallel.run(workers: workers) { worker in
+                let rows = Parallel.range(of: worker, workers: workers, count: dw.oh)
+                if dw.usesFast3x3 {
+                    dw.run3x3(input: x, weights: w, bias: b, output: y, rows: rows, zeros: zeros, epilogue: e)
+                } else {
+                    dw.run(input: x, weights: w, bias: b, output: y, rows: rows, epilogue: e)
+                }
+            }
+        case .maxPool(let pool, let input, let output):
+            pool.run(input: pointer(input), output: pointer(output))
+        case .add(let a, let b, let output, let activation):
+            TFLiteKernels.add(pointer(a), shapes[a], pointer(b), shapes[b], output: pointer(output), outShape: shapes[output], activation: activation)
+        case .relu(let input, let output):
+            let count = shapes[output].reduce(1, *)
+            let x = pointer(input), y = pointer(output)
+            for i in 0..<count { y[i] = max(x[i], 0) }
+        case .prelu(let input, let alpha, let output):
+            TFLiteKernels.prelu(pointer(input), shapes[input], alpha: pointer(alpha), shapes[alpha], output: pointer(output))
+        case .pad(let input, let before, let output):
+            TFLiteKernels.pad(input: pointer(input), shape: shapes[input], before: before, output: pointer(output), outShape: shapes[output])
+        case .copy(let input, let output):
+            pointer(output).update(from: pointer(input), count: shapes[output].reduce(1, *))
+        case .concatenation(let inputs, let axis, let output, let activation):
+            let outShape = shapes[output]
+            let outer = outShape[..<axis].reduce(1, *)
+            let inner = outShape[(axis + 1)...].reduce(1, *)
+            let outRow = outShape[axis] * inner
+            var offset = 0
+            let y = pointer(output)
+            for input in inputs {
+                let length = shapes[input][axis] * inner
+                let x = pointer(input)
+                for o in 0..<outer { (y + o * outRow + offset).update(from: x + o * length, count: length) }
+                offset += length
+            }
+            TFLiteKernels.Epilogue.activate(y, count: outShape.reduce(1, *), activation)
+        case .resize(let input, let output, let alignCorners, let halfPixelCenters):
+            let s = shapes[input], o = shapes[output]
+            TFLiteKernels.resizeBilinear(pointer(input), h: s[1], w: s[2], c: s[3], output: pointer(output), oh: o[1], ow: o[2],
+                                         alignCorners: alignCorners, halfPixelCenters: halfPixelCenters)
+        case .depthToSpace(let input, let block, let output):
+            let s = shapes[input]
+            TFLiteKernels.depthToSpace(pointer(input), h: s[1], w: s[2], c: s[3], block: block, output: pointer(output))
+        }
+    }
+}
