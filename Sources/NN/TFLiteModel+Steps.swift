@@ -94,9 +94,19 @@ extension TFLiteModel {
         return e
     }
 
-    /// Workers for a step of `work` multiply-adds over `rows` output rows.
-    private func workers(work: Int, rows: Int) -> Int {
-        work >= Self.parallelWork && rows >= 2 ? min(workerLimit, rows) : 1
+    /// Runs `body(chunk, chunks, worker)` over a step of `work` multiply-adds cut into `chunks`
+    /// parts of `count` items (rows, channel blocks): on the calling thread alone below
+    /// ``parallelWork``, else on the model's worker pool, ``chunksPerWorker`` chunks per worker.
+    private func split(_ count: Int, work: Int, _ body: (_ chunk: Int, _ chunks: Int, _ worker: Int) -> Void) {
+        let workers = work >= Self.parallelWork ? min(workerLimit, count) : 1
+        guard workers > 1 else {
+            body(0, 1, 0)
+            return
+        }
+        // Large steps in more chunks than workers, so that a worker that starts late or runs
+        // slower (a busy core) takes fewer of them.
+        let chunks = min(count, work >= Self.parallelWork * 4 ? workers * Self.chunksPerWorker : workers)
+        workerPool(workers).run(chunks: chunks) { chunk, worker in body(chunk, chunks, worker) }
     }
 
     func perform(_ step: Step) {
@@ -105,15 +115,14 @@ extension TFLiteModel {
             let x = UnsafePointer(pointer(input)), w = UnsafePointer(pointer(weights)), b = bias.map { UnsafePointer(pointer($0)) }
             let y = pointer(output)
             let e = epilogue(finish)
-            let workers = workers(work: conv.work, rows: conv.oh)
             let rowsPerScratch = scratchCount / max(conv.ow * conv.k, 1)
-            Parallel.run(workers: workers) { worker in
-                let rows = Parallel.range(of: worker, workers: workers, count: conv.oh)
+            split(conv.oh, work: conv.work) { chunk, chunks, worker in
+                let rows = Parallel.range(of: chunk, workers: chunks, count: conv.oh)
                 // Run in chunks of rows that fit the scratch buffer.
                 var start = rows.lowerBound
-                let chunk = conv.isPointwise ? rows.count : max(1, rowsPerScratch)
+                let step = conv.isPointwise ? rows.count : max(1, rowsPerScratch)
                 while start < rows.upperBound {
-                    let end = min(rows.upperBound, start + chunk)
+                    let end = min(rows.upperBound, start + step)
                     conv.run(input: x, weights: w, bias: b, output: y, rows: start..<end, scratch: scratch[worker], epilogue: e)
                     start = end
                 }
@@ -122,19 +131,15 @@ extension TFLiteModel {
             let x = UnsafePointer(pointer(input)), p = UnsafePointer(pointer(packed)), y = pointer(output)
             let e = epilogue(finish)
             let oh = conv.conv.oh
-            let workers = workers(work: conv.conv.work, rows: max(oh, conv.blocks.count))
-            if workers == 1 {
-                conv.run(input: x, packed: p, output: y, rows: 0..<oh, scratch: scratch[0], pointers: pointers[0], epilogue: e)
-            } else if oh >= 2 * workers {
-                Parallel.run(workers: workers) { worker in
-                    conv.run(input: x, packed: p, output: y, rows: Parallel.range(of: worker, workers: workers, count: oh),
+            if oh >= 2 * min(workerLimit, 2) {
+                split(oh, work: conv.conv.work) { chunk, chunks, worker in
+                    conv.run(input: x, packed: p, output: y, rows: Parallel.range(of: chunk, workers: chunks, count: oh),
                              scratch: scratch[worker], pointers: pointers[worker], epilogue: e)
                 }
             } else {
                 // Few output rows (a head on a tiny image): split the channel blocks instead.
-                Parallel.run(workers: workers) { worker in
-                    conv.run(input: x, packed: p, output: y, rows: 0..<oh,
-                             blocks: conv.blocks(of: worker, workers: workers),
+                split(conv.blocks.count, work: conv.conv.work) { chunk, chunks, worker in
+                    conv.run(input: x, packed: p, output: y, rows: 0..<oh, blocks: conv.blocks(of: chunk, workers: chunks),
                              scratch: scratch[worker], pointers: pointers[worker], epilogue: e)
                 }
             }
@@ -142,10 +147,9 @@ extension TFLiteModel {
             let x = UnsafePointer(pointer(input)), w = UnsafePointer(pointer(weights)), b = bias.map { UnsafePointer(pointer($0)) }
             let y = pointer(output)
             let e = epilogue(finish)
-            let workers = workers(work: dw.work, rows: dw.oh)
             let zeros = UnsafePointer(pointer(zerosIndex))
-            Parallel.run(workers: workers) { worker in
-                let rows = Parallel.range(of: worker, workers: workers, count: dw.oh)
+            split(dw.oh, work: dw.work) { chunk, chunks, _ in
+                let rows = Parallel.range(of: chunk, workers: chunks, count: dw.oh)
                 if dw.usesFast3x3 {
                     dw.run3x3(input: x, weights: w, bias: b, output: y, rows: rows, zeros: zeros, epilogue: e)
                 } else {
