@@ -160,9 +160,7 @@ extension TFLiteModel {
 
         /// A new buffer of `count` zeros owned by the model; returns its index.
         private mutating func appendBuffer(count: Int) -> Int {
-            let p = UnsafeMutablePointer<Float>.allocate(capacity: max(count, 1))
-            p.initialize(repeating: 0, count: max(count, 1))
-            buffers.append(p)
+            buffers.append(TFLiteModel.allocateFloats(count))
             shapes.append([count])
             return buffers.count - 1
         }
@@ -246,8 +244,7 @@ extension TFLiteModel {
                 }
             }
             for slot in slots {
-                let p = UnsafeMutablePointer<Float>.allocate(capacity: slot.size)
-                p.initialize(repeating: 0, count: slot.size)
+                let p = TFLiteModel.allocateFloats(slot.size)
                 for t in slot.tensors {
                     buffers[t]?.deallocate()
                     buffers[t] = p

@@ -141,11 +141,7 @@ public final class TFLiteModel {
         outputNames = loaded.outputNames
         scratchCount = loaded.scratchCount
         zerosIndex = loaded.zeros
-        scratch = (0..<Parallel.workerCount).map { _ in
-            let p = UnsafeMutablePointer<Float>.allocate(capacity: max(loaded.scratchCount, 1))
-            p.initialize(repeating: 0, count: max(loaded.scratchCount, 1))
-            return p
-        }
+        scratch = (0..<Parallel.workerCount).map { _ in Self.allocateFloats(loaded.scratchCount) }
         let zeros = loaded.buffers[loaded.zeros]!
         pointers = (0..<Parallel.workerCount).map { _ in
             let p = UnsafeMutablePointer<UnsafePointer<Float>>.allocate(capacity: max(loaded.pointerCount, 1))
