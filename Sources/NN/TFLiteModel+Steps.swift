@@ -9,6 +9,8 @@ extension TFLiteModel {
         /// A convolution on packed weights (`packed`, bias included) with the register-tiled kernel.
         case packedConv(TFLiteKernels.PackedConv, input: Int, packed: Int, output: Int, Finish)
         case depthwise(TFLiteKernels.Depthwise, input: Int, weights: Int, bias: Int?, output: Int, Finish)
+        /// A depthwise convolution whose output only a 1×1 convolution reads, run together.
+        case separable(Separable, input: Int, output: Int, Finish)
         case maxPool(TFLiteKernels.MaxPool, input: Int, output: Int)
         case add(Int, Int, output: Int, TFLiteGraph.Activation)
         case relu(Int, output: Int)
@@ -22,7 +24,7 @@ extension TFLiteModel {
         /// The tensor the step writes.
         var output: Int {
             switch self {
-            case .conv(_, _, _, _, let o, _), .packedConv(_, _, _, let o, _), .depthwise(_, _, _, _, let o, _): o
+            case .conv(_, _, _, _, let o, _), .packedConv(_, _, _, let o, _), .depthwise(_, _, _, _, let o, _), .separable(_, _, let o, _): o
             case .maxPool(_, _, let o), .add(_, _, let o, _), .relu(_, let o), .prelu(_, _, let o), .pad(_, _, let o): o
             case .copy(_, let o), .concatenation(_, _, let o, _), .resize(_, let o, _, _), .depthToSpace(_, _, let o): o
             }
@@ -34,6 +36,8 @@ extension TFLiteModel {
             case .conv(_, let x, let w, let b, _, let f): [x, w] + (b.map { [$0] } ?? []) + f.reads
             case .packedConv(_, let x, let p, _, let f): [x, p] + f.reads
             case .depthwise(_, let x, let w, let b, _, let f): [x, w] + (b.map { [$0] } ?? []) + f.reads
+            case .separable(let s, let x, _, let f):
+                [x, s.depthwiseWeights, s.packed] + (s.depthwiseBias.map { [$0] } ?? []) + s.depthwiseFinish.reads + f.reads
             case .maxPool(_, let x, _), .relu(let x, _), .pad(let x, _, _), .copy(let x, _), .resize(let x, _, _, _), .depthToSpace(let x, _, _): [x]
             case .add(let a, let b, _, _): [a, b]
             case .prelu(let x, let alpha, _): [x, alpha]
@@ -54,6 +58,22 @@ extension TFLiteModel {
         var reads: [Int] { [skip, alpha].compactMap { $0 } }
     }
 
+    /// A depthwise convolution and the 1×1 convolution that alone reads its output: each worker
+    /// computes `rowsPerGroup` rows of the depthwise output into its scratch and multiplies them at
+    /// once, so the intermediate tensor never leaves L1.
+    struct Separable {
+        var depthwise: TFLiteKernels.Depthwise
+        var depthwiseWeights: Int
+        var depthwiseBias: Int?
+        var depthwiseFinish: Finish
+        var pointwise: TFLiteKernels.PackedConv
+        var packed: Int
+        var rowsPerGroup: Int
+
+        /// Scratch floats per worker: one group of depthwise rows.
+        var scratchCount: Int { rowsPerGroup * depthwise.ow * depthwise.cout }
+    }
+
     /// Labels of ``profile(_:)``.
     static func kind(_ step: Step) -> String {
         switch step {
@@ -61,6 +81,8 @@ extension TFLiteModel {
         case .packedConv(let p, _, _, _, _):
             "conv \(p.conv.kh)×\(p.conv.kw)/\(p.conv.strideH) \(p.conv.h)x\(p.conv.w)x\(p.conv.cin)->\(p.conv.cout)"
         case .depthwise(let d, _, _, _, _, _): "depthwise \(d.kh)×\(d.kw)/\(d.strideH) \(d.h)x\(d.w)x\(d.cin)"
+        case .separable(let s, _, _, _):
+            "depthwise \(s.depthwise.kh)×\(s.depthwise.kw)/\(s.depthwise.strideH) \(s.depthwise.h)x\(s.depthwise.w)x\(s.depthwise.cin) + conv 1×1 ->\(s.pointwise.conv.cout)"
         case .maxPool: "max pool"
         case .add: "add"
         case .relu: "relu"
@@ -154,6 +176,27 @@ extension TFLiteModel {
                     dw.run3x3(input: x, weights: w, bias: b, output: y, rows: rows, zeros: zeros, epilogue: e)
                 } else {
                     dw.run(input: x, weights: w, bias: b, output: y, rows: rows, epilogue: e)
+                }
+            }
+        case .separable(let s, let input, let output, let finish):
+            let x = UnsafePointer(pointer(input)), y = pointer(output)
+            let w = UnsafePointer(pointer(s.depthwiseWeights)), b = s.depthwiseBias.map { UnsafePointer(pointer($0)) }
+            let p = UnsafePointer(pointer(s.packed)), zeros = UnsafePointer(pointer(zerosIndex))
+            let dwEpilogue = epilogue(s.depthwiseFinish), e = epilogue(finish)
+            let dw = s.depthwise, pw = s.pointwise
+            split(dw.oh, work: dw.work + pw.conv.work) { chunk, chunks, worker in
+                let rows = Parallel.range(of: chunk, workers: chunks, count: dw.oh)
+                let buffer = scratch[worker]
+                var start = rows.lowerBound
+                while start < rows.upperBound {
+                    let group = start..<min(rows.upperBound, start + s.rowsPerGroup)
+                    if dw.usesFast3x3 {
+                        dw.run3x3(input: x, weights: w, bias: b, output: buffer, rows: group, firstRow: start, zeros: zeros, epilogue: dwEpilogue)
+                    } else {
+                        dw.run(input: x, weights: w, bias: b, output: buffer, rows: group, firstRow: start, epilogue: dwEpilogue)
+                    }
+                    pw.run(input: buffer, firstRow: start, packed: p, output: y, rows: group, scratch: buffer, pointers: pointers[worker], epilogue: e)
+                    start = group.upperBound
                 }
             }
         case .maxPool(let pool, let input, let output):
