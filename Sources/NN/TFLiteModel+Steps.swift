@@ -1,6 +1,6 @@
 import Foundation
 
-extension TFLiteModel {
+extension TFLiteModel: ChunkedWork {
     /// One operator of a run, on tensor indices (`buffers` and `shapes` entries), after constant
     /// folding and fusion.
     enum Step {
@@ -98,7 +98,7 @@ extension TFLiteModel {
     // MARK: - Running
 
     func execute() {
-        for step in steps { perform(step) }
+        for index in steps.indices { perform(index) }
     }
 
     private func pointer(_ index: Int) -> UnsafeMutablePointer<Float> { buffers[index]! }
@@ -116,67 +116,70 @@ extension TFLiteModel {
         return e
     }
 
-    /// Runs `body(chunk, chunks, worker)` over a step of `work` multiply-adds cut into `chunks`
-    /// parts of `count` items (rows, channel blocks): on the calling thread alone below
-    /// ``parallelWork``, else on the model's worker pool, ``chunksPerWorker`` chunks per worker.
-    private func split(_ count: Int, work: Int, _ body: (_ chunk: Int, _ chunks: Int, _ worker: Int) -> Void) {
-        let workers = work >= Self.parallelWork ? min(workerLimit, count) : 1
-        guard workers > 1 else {
-            body(0, 1, 0)
-            return
+    /// Whether a packed convolution splits its channel blocks over the workers rather than its
+    /// rows: a head on an image of too few rows.
+    private func splitsBlocks(_ conv: TFLiteKernels.PackedConv) -> Bool { conv.conv.oh < 2 * min(workerLimit, 2) }
+
+    /// The items a step can split over workers (output rows, or channel blocks) and its
+    /// multiply-adds; nil for a step that runs whole.
+    private func partition(_ step: Step) -> (count: Int, work: Int)? {
+        switch step {
+        case .conv(let c, _, _, _, _, _): (c.oh, c.work)
+        case .packedConv(let p, _, _, _, _): (splitsBlocks(p) ? p.blocks.count : p.conv.oh, p.conv.work)
+        case .depthwise(let d, _, _, _, _, _): (d.oh, d.work)
+        case .separable(let s, _, _, _): (s.depthwise.oh, s.depthwise.work + s.pointwise.conv.work)
+        default: nil
         }
-        // Large steps in more chunks than workers, so that a worker that starts late or runs
-        // slower (a busy core) takes fewer of them.
-        let chunks = min(count, work >= Self.parallelWork * 4 ? workers * Self.chunksPerWorker : workers)
-        workerPool(workers).run(chunks: chunks) { chunk, worker in body(chunk, chunks, worker) }
     }
 
-    func perform(_ step: Step) {
-        switch step {
+    /// Runs step `index`: on the calling thread alone below ``parallelWork`` multiply-adds, else
+    /// in chunks on the model's worker pool (``chunksPerWorker`` per worker for large steps, so that
+    /// a worker that starts late or runs on a busy core takes fewer of them).
+    func perform(_ index: Int) {
+        guard let (count, work) = partition(steps[index]) else {
+            performWhole(steps[index])
+            return
+        }
+        let workers = work >= Self.parallelWork ? min(workerLimit, count) : 1
+        guard workers > 1 else {
+            runChunk(index, chunk: 0, chunks: 1, worker: 0)
+            return
+        }
+        let chunks = min(count, work >= Self.parallelWork * 4 ? workers * Self.chunksPerWorker : workers)
+        workerPool(workers).run(chunks: chunks, job: index, on: self)
+    }
+
+    /// Chunk `chunk` of `chunks` of step `index` (a step with a ``partition(_:)``), on worker
+    /// `worker`'s scratch.
+    func runChunk(_ index: Int, chunk: Int, chunks: Int, worker: Int) {
+        switch steps[index] {
         case .conv(let conv, let input, let weights, let bias, let output, let finish):
             let x = UnsafePointer(pointer(input)), w = UnsafePointer(pointer(weights)), b = bias.map { UnsafePointer(pointer($0)) }
-            let y = pointer(output)
-            let e = epilogue(finish)
-            let rowsPerScratch = scratchCount / max(conv.ow * conv.k, 1)
-            split(conv.oh, work: conv.work) { chunk, chunks, worker in
-                let rows = Parallel.range(of: chunk, workers: chunks, count: conv.oh)
-                // Run in chunks of rows that fit the scratch buffer.
-                var start = rows.lowerBound
-                let step = conv.isPointwise ? rows.count : max(1, rowsPerScratch)
-                while start < rows.upperBound {
-                    let end = min(rows.upperBound, start + step)
-                    conv.run(input: x, weights: w, bias: b, output: y, rows: start..<end, scratch: scratch[worker], epilogue: e)
-                    start = end
-                }
+            let rows = Parallel.range(of: chunk, workers: chunks, count: conv.oh)
+            // Run in chunks of rows that fit the scratch buffer.
+            let step = conv.isPointwise ? rows.count : max(1, scratchCount / max(conv.ow * conv.k, 1))
+            var start = rows.lowerBound
+            while start < rows.upperBound {
+                let end = min(rows.upperBound, start + step)
+                conv.run(input: x, weights: w, bias: b, output: pointer(output), rows: start..<end, scratch: scratch[worker], epilogue: epilogue(finish))
+                start = end
             }
         case .packedConv(let conv, let input, let packed, let output, let finish):
             let x = UnsafePointer(pointer(input)), p = UnsafePointer(pointer(packed)), y = pointer(output)
-            let e = epilogue(finish)
-            let oh = conv.conv.oh
-            if oh >= 2 * min(workerLimit, 2) {
-                split(oh, work: conv.conv.work) { chunk, chunks, worker in
-                    conv.run(input: x, packed: p, output: y, rows: Parallel.range(of: chunk, workers: chunks, count: oh),
-                             scratch: scratch[worker], pointers: pointers[worker], epilogue: e)
-                }
+            if splitsBlocks(conv) {
+                conv.run(input: x, packed: p, output: y, rows: 0..<conv.conv.oh, blocks: conv.blocks(of: chunk, workers: chunks),
+                         scratch: scratch[worker], pointers: pointers[worker], epilogue: epilogue(finish))
             } else {
-                // Few output rows (a head on a tiny image): split the channel blocks instead.
-                split(conv.blocks.count, work: conv.conv.work) { chunk, chunks, worker in
-                    conv.run(input: x, packed: p, output: y, rows: 0..<oh, blocks: conv.blocks(of: chunk, workers: chunks),
-                             scratch: scratch[worker], pointers: pointers[worker], epilogue: e)
-                }
+                conv.run(input: x, packed: p, output: y, rows: Parallel.range(of: chunk, workers: chunks, count: conv.conv.oh),
+                         scratch: scratch[worker], pointers: pointers[worker], epilogue: epilogue(finish))
             }
         case .depthwise(let dw, let input, let weights, let bias, let output, let finish):
             let x = UnsafePointer(pointer(input)), w = UnsafePointer(pointer(weights)), b = bias.map { UnsafePointer(pointer($0)) }
-            let y = pointer(output)
-            let e = epilogue(finish)
-            let zeros = UnsafePointer(pointer(zerosIndex))
-            split(dw.oh, work: dw.work) { chunk, chunks, _ in
-                let rows = Parallel.range(of: chunk, workers: chunks, count: dw.oh)
-                if dw.usesFast3x3 {
-                    dw.run3x3(input: x, weights: w, bias: b, output: y, rows: rows, zeros: zeros, epilogue: e)
-                } else {
-                    dw.run(input: x, weights: w, bias: b, output: y, rows: rows, epilogue: e)
-                }
+            let rows = Parallel.range(of: chunk, workers: chunks, count: dw.oh)
+            if dw.usesFast3x3 {
+                dw.run3x3(input: x, weights: w, bias: b, output: pointer(output), rows: rows, zeros: pointer(zerosIndex), epilogue: epilogue(finish))
+            } else {
+                dw.run(input: x, weights: w, bias: b, output: pointer(output), rows: rows, epilogue: epilogue(finish))
             }
         case .separable(let s, let input, let output, let finish):
             let x = UnsafePointer(pointer(input)), y = pointer(output)
@@ -184,21 +187,29 @@ extension TFLiteModel {
             let p = UnsafePointer(pointer(s.packed)), zeros = UnsafePointer(pointer(zerosIndex))
             let dwEpilogue = epilogue(s.depthwiseFinish), e = epilogue(finish)
             let dw = s.depthwise, pw = s.pointwise
-            split(dw.oh, work: dw.work + pw.conv.work) { chunk, chunks, worker in
-                let rows = Parallel.range(of: chunk, workers: chunks, count: dw.oh)
-                let buffer = scratch[worker]
-                var start = rows.lowerBound
-                while start < rows.upperBound {
-                    let group = start..<min(rows.upperBound, start + s.rowsPerGroup)
-                    if dw.usesFast3x3 {
-                        dw.run3x3(input: x, weights: w, bias: b, output: buffer, rows: group, firstRow: start, zeros: zeros, epilogue: dwEpilogue)
-                    } else {
-                        dw.run(input: x, weights: w, bias: b, output: buffer, rows: group, firstRow: start, epilogue: dwEpilogue)
-                    }
-                    pw.run(input: buffer, firstRow: start, packed: p, output: y, rows: group, scratch: buffer, pointers: pointers[worker], epilogue: e)
-                    start = group.upperBound
+            let rows = Parallel.range(of: chunk, workers: chunks, count: dw.oh)
+            let buffer = scratch[worker]
+            var start = rows.lowerBound
+            while start < rows.upperBound {
+                let group = start..<min(rows.upperBound, start + s.rowsPerGroup)
+                if dw.usesFast3x3 {
+                    dw.run3x3(input: x, weights: w, bias: b, output: buffer, rows: group, firstRow: start, zeros: zeros, epilogue: dwEpilogue)
+                } else {
+                    dw.run(input: x, weights: w, bias: b, output: buffer, rows: group, firstRow: start, epilogue: dwEpilogue)
                 }
+                pw.run(input: buffer, firstRow: start, packed: p, output: y, rows: group, scratch: buffer, pointers: pointers[worker], epilogue: e)
+                start = group.upperBound
             }
+        default:
+            performWhole(steps[index])
+        }
+    }
+
+    /// Runs a step that does not split over workers.
+    private func performWhole(_ step: Step) {
+        switch step {
+        case .conv, .packedConv, .depthwise, .separable:
+            break
         case .maxPool(let pool, let input, let output):
             pool.run(input: pointer(input), output: pointer(output))
         case .add(let a, let b, let output, let activation):

@@ -187,9 +187,9 @@ public final class TFLiteModel {
     public func profile(_ input: [Float]) throws(TFLiteError) -> [String: Double] {
         _ = try run(input)
         var times: [String: Double] = [:]
-        for step in steps {
+        for (index, step) in steps.enumerated() {
             let start = DispatchTime.now().uptimeNanoseconds
-            perform(step)
+            perform(index)
             times[Self.kind(step), default: 0] += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         }
         return times

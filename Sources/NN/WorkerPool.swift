@@ -2,6 +2,12 @@ import Dispatch
 import Foundation
 import Synchronization
 
+/// Work that a ``WorkerPool`` runs in chunks: `runChunk(job, chunk:chunks:worker:)` for each
+/// chunk of job `job` (what the number means is the conformer's).
+protocol ChunkedWork: AnyObject {
+    func runChunk(_ job: Int, chunk: Int, chunks: Int, worker: Int)
+}
+
 /// Helper threads for a sequence of short parallel steps (a TFLite model's convolutions, tens of
 /// microseconds each): between steps a helper spins for a moment before it sleeps, so handing it
 /// the next step costs no thread wake-up, which `DispatchQueue.concurrentPerform` pays per step.
@@ -19,9 +25,10 @@ final class WorkerPool {
         /// Chunks of the current step finished.
         let finished = Atomic<Int>(0)
         let stop = Atomic<Bool>(false)
-        /// The current step's body; written before the step is published, read by the
+        /// The current step's work and job; written before the step is published, read by the
         /// claimant of one of its chunks (so never after the step has finished).
-        var body: ((_ chunk: Int, _ worker: Int) -> Void)?
+        var work: ChunkedWork?
+        var job = 0
         let helpers: [Helper]
 
         init(helpers: Int) { self.helpers = (0..<helpers).map { _ in Helper() } }
@@ -61,34 +68,48 @@ final class WorkerPool {
     private static func chunkCount(_ state: UInt64) -> Int { Int((state >> 20) & 0xFFFFF) }
     private static func nextChunk(_ state: UInt64) -> Int { Int(state & 0xFFFFF) }
 
-    /// Runs `body(chunk, worker)` for every `chunk` in `0..<chunks` (at most 2²⁰) on the caller
-    /// and the helpers, and returns when all have finished. `worker` (below ``workers``) names the
-    /// thread, for per-thread scratch; the chunks must touch disjoint memory.
-    func run(chunks: Int, _ body: (_ chunk: Int, _ worker: Int) -> Void) {
+    /// Runs `work.runChunk(job, chunk:chunks:worker:)` for every `chunk` in `0..<chunks` (at
+    /// most 2²⁰) on the caller and the helpers, and returns when all have finished. `worker`
+    /// (below ``workers``) names the thread, for per-thread scratch; the chunks must touch disjoint
+    /// memory. Allocates nothing.
+    func run(chunks: Int, job: Int, on work: ChunkedWork) {
         guard chunks > 1, workers > 1 else {
-            for chunk in 0..<chunks { body(chunk, 0) }
+            for chunk in 0..<chunks { work.runChunk(job, chunk: chunk, chunks: chunks, worker: 0) }
             return
         }
         precondition(chunks < 1 << 20)
-        withoutActuallyEscaping(body) { escapable in
-            let s = shared
-            s.body = escapable
-            s.finished.store(0, ordering: .relaxed)
-            let next = ((Self.generation(s.state.load(ordering: .relaxed)) + 1) & 0xFFFFFF) << 40 | UInt64(chunks) << 20
-            s.state.store(next, ordering: .releasing)
-            for helper in s.helpers where helper.sleeping.load(ordering: .sequentiallyConsistent) {
-                if helper.sleeping.exchange(false, ordering: .sequentiallyConsistent) { helper.wake.signal() }
-            }
-            Self.claim(s, generation: Self.generation(next), worker: 0)
-            // A helper still on a chunk: spin a little, then yield the core, which may be the one
-            // the helper is waiting for on a busy machine.
-            var spins = 0
-            while s.finished.load(ordering: .acquiring) < chunks {
-                spins += 1
-                if spins > 2000 { sched_yield() }
-            }
-            s.body = nil
+        let s = shared
+        s.work = work
+        s.job = job
+        s.finished.store(0, ordering: .relaxed)
+        let next = ((Self.generation(s.state.load(ordering: .relaxed)) + 1) & 0xFFFFFF) << 40 | UInt64(chunks) << 20
+        s.state.store(next, ordering: .releasing)
+        for helper in s.helpers where helper.sleeping.load(ordering: .sequentiallyConsistent) {
+            if helper.sleeping.exchange(false, ordering: .sequentiallyConsistent) { helper.wake.signal() }
         }
+        Self.claim(s, generation: Self.generation(next), worker: 0)
+        // A helper still on a chunk: spin a little, then yield the core, which may be the one
+        // the helper is waiting for on a busy machine.
+        var spins = 0
+        while s.finished.load(ordering: .acquiring) < chunks {
+            spins += 1
+            if spins > 2000 { sched_yield() }
+        }
+        s.work = nil
+    }
+
+    /// Runs `body(chunk, worker)` for every `chunk` in `0..<chunks`, as
+    /// ``run(chunks:job:on:)`` (boxing the closure costs an allocation per call).
+    func run(chunks: Int, _ body: (_ chunk: Int, _ worker: Int) -> Void) {
+        withoutActuallyEscaping(body) { escapable in
+            run(chunks: chunks, job: 0, on: ClosureWork(escapable))
+        }
+    }
+
+    private final class ClosureWork: ChunkedWork {
+        let body: (Int, Int) -> Void
+        init(_ body: @escaping (Int, Int) -> Void) { self.body = body }
+        func runChunk(_ job: Int, chunk: Int, chunks: Int, worker: Int) { body(chunk, worker) }
     }
 
     /// Claims and runs chunks of step `generation` until none is left.
@@ -97,7 +118,7 @@ final class WorkerPool {
         while Self.generation(state) == generation && nextChunk(state) < chunkCount(state) {
             let (exchanged, original) = s.state.compareExchange(expected: state, desired: state + 1, ordering: .acquiringAndReleasing)
             if exchanged {
-                s.body!(nextChunk(state), worker)
+                s.work!.runChunk(s.job, chunk: nextChunk(state), chunks: chunkCount(state), worker: worker)
                 s.finished.add(1, ordering: .releasing)
                 state = state + 1
             } else {
