@@ -25,12 +25,13 @@ extension TFLiteKernels {
         var zeroCount: Int { w * cin }
 
         /// Computes output rows `rows` with the general kernel: one pass over the output row per
-        /// filter tap, then `epilogue` over the row.
+        /// filter tap, then `epilogue` over the row. Row `oy` goes to `output + (oy − firstRow)·ow·c`
+        /// (a caller keeping only a few rows passes the first of them).
         func run(input: UnsafePointer<Float>, weights: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-                 output: UnsafeMutablePointer<Float>, rows: Range<Int>, epilogue: Epilogue) {
+                 output: UnsafeMutablePointer<Float>, rows: Range<Int>, firstRow: Int = 0, epilogue: Epilogue) {
             let c = cout
             for oy in rows {
-                let outRow = output + oy * ow * c
+                let outRow = output + (oy - firstRow) * ow * c
                 if let bias {
                     for ox in 0..<ow { (outRow + ox * c).update(from: bias, count: c) }
                 } else {
@@ -73,9 +74,10 @@ extension TFLiteKernels {
         /// block passes over it. Columns whose taps all lie in the image run without bounds checks;
         /// a filter row above or below the image reads `zeros` (``zeroCount`` floats). When the
         /// channels are not a multiple of eight, the last block overlaps the one before it and
-        /// recomputes the same values.
+        /// recomputes the same values. Row `oy` goes to `output + (oy − firstRow)·ow·c`.
         func run3x3(input: UnsafePointer<Float>, weights: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-                    output: UnsafeMutablePointer<Float>, rows: Range<Int>, zeros: UnsafePointer<Float>, epilogue: Epilogue) {
+                    output: UnsafeMutablePointer<Float>, rows: Range<Int>, firstRow: Int = 0, zeros: UnsafePointer<Float>,
+                    epilogue: Epilogue) {
             let c = cin, s = strideW
             let rowFloats = w * c
             // Columns first..<end have all three taps inside the image.
@@ -90,7 +92,7 @@ extension TFLiteKernels {
                 let r0 = UnsafeRawPointer(iy >= 0 && iy < h ? input + iy * rowFloats : zeros)
                 let r1 = UnsafeRawPointer(iy + 1 >= 0 && iy + 1 < h ? input + (iy + 1) * rowFloats : zeros)
                 let r2 = UnsafeRawPointer(iy + 2 >= 0 && iy + 2 < h ? input + (iy + 2) * rowFloats : zeros)
-                let outRow = UnsafeMutableRawPointer(output + oy * ow * c)
+                let outRow = UnsafeMutableRawPointer(output + (oy - firstRow) * ow * c)
                 var x0 = 0
                 while x0 < ow {
                     let x1 = min(ow, x0 + chunk)
@@ -159,7 +161,7 @@ extension TFLiteKernels {
                     }
                     x0 = x1
                 }
-                epilogue.apply(to: output + oy * ow * c, firstPixel: oy * ow, pixels: ow, channels: c)
+                epilogue.apply(to: output + (oy - firstRow) * ow * c, firstPixel: oy * ow, pixels: ow, channels: c)
             }
         }
     }

@@ -98,9 +98,10 @@ extension TFLiteKernels {
 
         /// Computes output rows `rows`, channel blocks `blockRange` (all by default), finished by
         /// `epilogue` (on those channels only); `scratch` and `pointers` hold ``scratchCount`` floats
-        /// and ``pointerCount`` pointers.
-        func run(input: UnsafePointer<Float>, packed: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, rows: Range<Int>,
-                 blocks blockRange: Range<Int>? = nil, scratch: UnsafeMutablePointer<Float>,
+        /// and ``pointerCount`` pointers. A 1×1 stride-1 convolution may be given only some input
+        /// rows: input row `firstRow` at `input`.
+        func run(input: UnsafePointer<Float>, firstRow: Int = 0, packed: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
+                 rows: Range<Int>, blocks blockRange: Range<Int>? = nil, scratch: UnsafeMutablePointer<Float>,
                  pointers: UnsafeMutablePointer<UnsafePointer<Float>>, epilogue: Epilogue) {
             let selected = blockRange ?? 0..<blocks.count
             guard !rows.isEmpty, !selected.isEmpty else { return }
@@ -117,7 +118,8 @@ extension TFLiteKernels {
                     var pixel = start
                     while pixel < end {
                         let n = min(Self.tileRows, end - pixel)
-                        for r in 0..<Self.tileRows { pointers[r] = input + (pixel + min(r, n - 1)) * conv.cin }
+                        let first = input + (pixel - firstRow * conv.ow) * conv.cin
+                        for r in 0..<Self.tileRows { pointers[r] = first + min(r, n - 1) * conv.cin }
                         tile(pointers, segments: 1, span: conv.cin, firstWeight: 0, packed: packed, blocks: selected,
                              output: output + pixel * cout, rows: n)
                         pixel += n

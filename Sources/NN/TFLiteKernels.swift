@@ -217,12 +217,11 @@ enum TFLiteKernels {
             return (v, lower, upper)
         }
         let sy = scale(h, oh), sx = scale(w, ow)
-        let xs = (0..<ow).map { taps($0, sx, w) }
         for y in 0..<oh {
             let (iy, y0, y1) = taps(y, sy, h)
             let fy = iy - Float(y0)
             for x in 0..<ow {
-                let (ix, x0, x1) = xs[x]
+                let (ix, x0, x1) = taps(x, sx, w)
                 let fx = ix - Float(x0)
                 let p00 = input + (y0 * w + x0) * c, p01 = input + (y0 * w + x1) * c
                 let p10 = input + (y1 * w + x0) * c, p11 = input + (y1 * w + x1) * c

@@ -29,10 +29,7 @@ extension TFLiteModel {
         }
         func allocate(_ index: Int) {
             if buffers[index] == nil {
-                let count = max(shapes[index].reduce(1, *), 1)
-                let p = UnsafeMutablePointer<Float>.allocate(capacity: count)
-                p.initialize(repeating: 0, count: count)
-                buffers[index] = p
+                buffers[index] = allocateFloats(shapes[index].reduce(1, *))
             }
         }
 
@@ -283,6 +280,16 @@ extension TFLiteModel {
         return Loaded(shapes: shapes, buffers: buffers, steps: plan.steps, input: input, outputs: graph.outputs,
                       outputNames: graph.outputs.map { tensors[$0].name }, scratchCount: plan.scratchCount,
                       pointerCount: plan.pointerCount, zeros: plan.zeros)
+    }
+
+    /// `count` (at least one) zeroed floats on a 64-byte boundary: a SIMD8 load at a multiple of
+    /// eight floats then never straddles two cache lines (with `malloc`'s 16-byte alignment half
+    /// of them do, and the 3×3 depthwise kernel ran 1.5× slower). Free with `deallocate()`.
+    static func allocateFloats(_ count: Int) -> UnsafeMutablePointer<Float> {
+        let n = max(count, 1)
+        let p = UnsafeMutableRawPointer.allocate(byteCount: 4 * n, alignment: 64).bindMemory(to: Float.self, capacity: n)
+        p.initialize(repeating: 0, count: n)
+        return p
     }
 
     /// The NumPy broadcast of two shapes, or nil.

@@ -160,9 +160,7 @@ extension TFLiteModel {
 
         /// A new buffer of `count` zeros owned by the model; returns its index.
         private mutating func appendBuffer(count: Int) -> Int {
-            let p = UnsafeMutablePointer<Float>.allocate(capacity: max(count, 1))
-            p.initialize(repeating: 0, count: max(count, 1))
-            buffers.append(p)
+            buffers.append(TFLiteModel.allocateFloats(count))
             shapes.append([count])
             return buffers.count - 1
         }
@@ -194,6 +192,30 @@ extension TFLiteModel {
                 }
             }
             zeros = appendBuffer(count: zeroCount)
+            if fast { fuseSeparable() }
+        }
+
+        /// Floats of depthwise output a separable step keeps per worker (16 KiB: L1 holds it with
+        /// the depthwise input rows).
+        static let separableGroupFloats = 4096
+
+        /// A depthwise convolution whose output only a 1×1 stride-1 register-tiled convolution reads
+        /// becomes one ``Separable`` step in the 1×1 convolution's place.
+        private mutating func fuseSeparable() {
+            var uses = uses()
+            var j = 0
+            while j < steps.count {
+                guard case .packedConv(let pw, let t, let packed, let y, let finish) = steps[j], pw.conv.isPointwise, uses[t] == 1,
+                      let i = producer(of: t), case .depthwise(let dw, let x, let w, let b, _, let dwFinish) = steps[i]
+                else { j += 1; continue }
+                let rows = max(1, min(dw.oh, Self.separableGroupFloats / max(dw.ow * dw.cout, 1)))
+                let separable = Separable(depthwise: dw, depthwiseWeights: w, depthwiseBias: b, depthwiseFinish: dwFinish,
+                                          pointwise: pw, packed: packed, rowsPerGroup: rows)
+                scratchCount = max(scratchCount, separable.scratchCount)
+                steps[j] = .separable(separable, input: x, output: y, finish)
+                steps.remove(at: i)
+                uses = self.uses()
+            }
         }
 
         /// Whether a convolution runs on the register-tiled kernel rather than im2col and sgemm.
@@ -246,8 +268,7 @@ extension TFLiteModel {
                 }
             }
             for slot in slots {
-                let p = UnsafeMutablePointer<Float>.allocate(capacity: slot.size)
-                p.initialize(repeating: 0, count: slot.size)
+                let p = TFLiteModel.allocateFloats(slot.size)
                 for t in slot.tensors {
                     buffers[t]?.deallocate()
                     buffers[t] = p

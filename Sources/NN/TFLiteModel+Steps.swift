@@ -1,6 +1,6 @@
 import Foundation
 
-extension TFLiteModel {
+extension TFLiteModel: ChunkedWork {
     /// One operator of a run, on tensor indices (`buffers` and `shapes` entries), after constant
     /// folding and fusion.
     enum Step {
@@ -9,6 +9,8 @@ extension TFLiteModel {
         /// A convolution on packed weights (`packed`, bias included) with the register-tiled kernel.
         case packedConv(TFLiteKernels.PackedConv, input: Int, packed: Int, output: Int, Finish)
         case depthwise(TFLiteKernels.Depthwise, input: Int, weights: Int, bias: Int?, output: Int, Finish)
+        /// A depthwise convolution whose output only a 1×1 convolution reads, run together.
+        case separable(Separable, input: Int, output: Int, Finish)
         case maxPool(TFLiteKernels.MaxPool, input: Int, output: Int)
         case add(Int, Int, output: Int, TFLiteGraph.Activation)
         case relu(Int, output: Int)
@@ -22,7 +24,7 @@ extension TFLiteModel {
         /// The tensor the step writes.
         var output: Int {
             switch self {
-            case .conv(_, _, _, _, let o, _), .packedConv(_, _, _, let o, _), .depthwise(_, _, _, _, let o, _): o
+            case .conv(_, _, _, _, let o, _), .packedConv(_, _, _, let o, _), .depthwise(_, _, _, _, let o, _), .separable(_, _, let o, _): o
             case .maxPool(_, _, let o), .add(_, _, let o, _), .relu(_, let o), .prelu(_, _, let o), .pad(_, _, let o): o
             case .copy(_, let o), .concatenation(_, _, let o, _), .resize(_, let o, _, _), .depthToSpace(_, _, let o): o
             }
@@ -34,6 +36,8 @@ extension TFLiteModel {
             case .conv(_, let x, let w, let b, _, let f): [x, w] + (b.map { [$0] } ?? []) + f.reads
             case .packedConv(_, let x, let p, _, let f): [x, p] + f.reads
             case .depthwise(_, let x, let w, let b, _, let f): [x, w] + (b.map { [$0] } ?? []) + f.reads
+            case .separable(let s, let x, _, let f):
+                [x, s.depthwiseWeights, s.packed] + (s.depthwiseBias.map { [$0] } ?? []) + s.depthwiseFinish.reads + f.reads
             case .maxPool(_, let x, _), .relu(let x, _), .pad(let x, _, _), .copy(let x, _), .resize(let x, _, _, _), .depthToSpace(let x, _, _): [x]
             case .add(let a, let b, _, _): [a, b]
             case .prelu(let x, let alpha, _): [x, alpha]
@@ -54,6 +58,22 @@ extension TFLiteModel {
         var reads: [Int] { [skip, alpha].compactMap { $0 } }
     }
 
+    /// A depthwise convolution and the 1×1 convolution that alone reads its output: each worker
+    /// computes `rowsPerGroup` rows of the depthwise output into its scratch and multiplies them at
+    /// once, so the intermediate tensor never leaves L1.
+    struct Separable {
+        var depthwise: TFLiteKernels.Depthwise
+        var depthwiseWeights: Int
+        var depthwiseBias: Int?
+        var depthwiseFinish: Finish
+        var pointwise: TFLiteKernels.PackedConv
+        var packed: Int
+        var rowsPerGroup: Int
+
+        /// Scratch floats per worker: one group of depthwise rows.
+        var scratchCount: Int { rowsPerGroup * depthwise.ow * depthwise.cout }
+    }
+
     /// Labels of ``profile(_:)``.
     static func kind(_ step: Step) -> String {
         switch step {
@@ -61,6 +81,8 @@ extension TFLiteModel {
         case .packedConv(let p, _, _, _, _):
             "conv \(p.conv.kh)×\(p.conv.kw)/\(p.conv.strideH) \(p.conv.h)x\(p.conv.w)x\(p.conv.cin)->\(p.conv.cout)"
         case .depthwise(let d, _, _, _, _, _): "depthwise \(d.kh)×\(d.kw)/\(d.strideH) \(d.h)x\(d.w)x\(d.cin)"
+        case .separable(let s, _, _, _):
+            "depthwise \(s.depthwise.kh)×\(s.depthwise.kw)/\(s.depthwise.strideH) \(s.depthwise.h)x\(s.depthwise.w)x\(s.depthwise.cin) + conv 1×1 ->\(s.pointwise.conv.cout)"
         case .maxPool: "max pool"
         case .add: "add"
         case .relu: "relu"
@@ -76,7 +98,7 @@ extension TFLiteModel {
     // MARK: - Running
 
     func execute() {
-        for step in steps { perform(step) }
+        for index in steps.indices { perform(index) }
     }
 
     private func pointer(_ index: Int) -> UnsafeMutablePointer<Float> { buffers[index]! }
@@ -94,64 +116,100 @@ extension TFLiteModel {
         return e
     }
 
-    /// Workers for a step of `work` multiply-adds over `rows` output rows.
-    private func workers(work: Int, rows: Int) -> Int {
-        work >= Self.parallelWork && rows >= 2 ? min(workerLimit, rows) : 1
+    /// Whether a packed convolution splits its channel blocks over the workers rather than its
+    /// rows: a head on an image of too few rows.
+    private func splitsBlocks(_ conv: TFLiteKernels.PackedConv) -> Bool { conv.conv.oh < 2 * min(workerLimit, 2) }
+
+    /// The items a step can split over workers (output rows, or channel blocks) and its
+    /// multiply-adds; nil for a step that runs whole.
+    private func partition(_ step: Step) -> (count: Int, work: Int)? {
+        switch step {
+        case .conv(let c, _, _, _, _, _): (c.oh, c.work)
+        case .packedConv(let p, _, _, _, _): (splitsBlocks(p) ? p.blocks.count : p.conv.oh, p.conv.work)
+        case .depthwise(let d, _, _, _, _, _): (d.oh, d.work)
+        case .separable(let s, _, _, _): (s.depthwise.oh, s.depthwise.work + s.pointwise.conv.work)
+        default: nil
+        }
     }
 
-    func perform(_ step: Step) {
-        switch step {
+    /// Runs step `index`: on the calling thread alone below ``parallelWork`` multiply-adds, else
+    /// in chunks on the model's worker pool (``chunksPerWorker`` per worker for large steps, so that
+    /// a worker that starts late or runs on a busy core takes fewer of them).
+    func perform(_ index: Int) {
+        guard let (count, work) = partition(steps[index]) else {
+            performWhole(steps[index])
+            return
+        }
+        let workers = work >= Self.parallelWork ? min(workerLimit, count) : 1
+        guard workers > 1 else {
+            runChunk(index, chunk: 0, chunks: 1, worker: 0)
+            return
+        }
+        let chunks = min(count, work >= Self.parallelWork * 4 ? workers * Self.chunksPerWorker : workers)
+        workerPool(workers).run(chunks: chunks, job: index, on: self)
+    }
+
+    /// Chunk `chunk` of `chunks` of step `index` (a step with a ``partition(_:)``), on worker
+    /// `worker`'s scratch.
+    func runChunk(_ index: Int, chunk: Int, chunks: Int, worker: Int) {
+        switch steps[index] {
         case .conv(let conv, let input, let weights, let bias, let output, let finish):
             let x = UnsafePointer(pointer(input)), w = UnsafePointer(pointer(weights)), b = bias.map { UnsafePointer(pointer($0)) }
-            let y = pointer(output)
-            let e = epilogue(finish)
-            let workers = workers(work: conv.work, rows: conv.oh)
-            let rowsPerScratch = scratchCount / max(conv.ow * conv.k, 1)
-            Parallel.run(workers: workers) { worker in
-                let rows = Parallel.range(of: worker, workers: workers, count: conv.oh)
-                // Run in chunks of rows that fit the scratch buffer.
-                var start = rows.lowerBound
-                let chunk = conv.isPointwise ? rows.count : max(1, rowsPerScratch)
-                while start < rows.upperBound {
-                    let end = min(rows.upperBound, start + chunk)
-                    conv.run(input: x, weights: w, bias: b, output: y, rows: start..<end, scratch: scratch[worker], epilogue: e)
-                    start = end
-                }
+            let rows = Parallel.range(of: chunk, workers: chunks, count: conv.oh)
+            // Run in chunks of rows that fit the scratch buffer.
+            let step = conv.isPointwise ? rows.count : max(1, scratchCount / max(conv.ow * conv.k, 1))
+            var start = rows.lowerBound
+            while start < rows.upperBound {
+                let end = min(rows.upperBound, start + step)
+                conv.run(input: x, weights: w, bias: b, output: pointer(output), rows: start..<end, scratch: scratch[worker], epilogue: epilogue(finish))
+                start = end
             }
         case .packedConv(let conv, let input, let packed, let output, let finish):
             let x = UnsafePointer(pointer(input)), p = UnsafePointer(pointer(packed)), y = pointer(output)
-            let e = epilogue(finish)
-            let oh = conv.conv.oh
-            let workers = workers(work: conv.conv.work, rows: max(oh, conv.blocks.count))
-            if workers == 1 {
-                conv.run(input: x, packed: p, output: y, rows: 0..<oh, scratch: scratch[0], pointers: pointers[0], epilogue: e)
-            } else if oh >= 2 * workers {
-                Parallel.run(workers: workers) { worker in
-                    conv.run(input: x, packed: p, output: y, rows: Parallel.range(of: worker, workers: workers, count: oh),
-                             scratch: scratch[worker], pointers: pointers[worker], epilogue: e)
-                }
+            if splitsBlocks(conv) {
+                conv.run(input: x, packed: p, output: y, rows: 0..<conv.conv.oh, blocks: conv.blocks(of: chunk, workers: chunks),
+                         scratch: scratch[worker], pointers: pointers[worker], epilogue: epilogue(finish))
             } else {
-                // Few output rows (a head on a tiny image): split the channel blocks instead.
-                Parallel.run(workers: workers) { worker in
-                    conv.run(input: x, packed: p, output: y, rows: 0..<oh,
-                             blocks: conv.blocks(of: worker, workers: workers),
-                             scratch: scratch[worker], pointers: pointers[worker], epilogue: e)
-                }
+                conv.run(input: x, packed: p, output: y, rows: Parallel.range(of: chunk, workers: chunks, count: conv.conv.oh),
+                         scratch: scratch[worker], pointers: pointers[worker], epilogue: epilogue(finish))
             }
         case .depthwise(let dw, let input, let weights, let bias, let output, let finish):
             let x = UnsafePointer(pointer(input)), w = UnsafePointer(pointer(weights)), b = bias.map { UnsafePointer(pointer($0)) }
-            let y = pointer(output)
-            let e = epilogue(finish)
-            let workers = workers(work: dw.work, rows: dw.oh)
-            let zeros = UnsafePointer(pointer(zerosIndex))
-            Parallel.run(workers: workers) { worker in
-                let rows = Parallel.range(of: worker, workers: workers, count: dw.oh)
-                if dw.usesFast3x3 {
-                    dw.run3x3(input: x, weights: w, bias: b, output: y, rows: rows, zeros: zeros, epilogue: e)
-                } else {
-                    dw.run(input: x, weights: w, bias: b, output: y, rows: rows, epilogue: e)
-                }
+            let rows = Parallel.range(of: chunk, workers: chunks, count: dw.oh)
+            if dw.usesFast3x3 {
+                dw.run3x3(input: x, weights: w, bias: b, output: pointer(output), rows: rows, zeros: pointer(zerosIndex), epilogue: epilogue(finish))
+            } else {
+                dw.run(input: x, weights: w, bias: b, output: pointer(output), rows: rows, epilogue: epilogue(finish))
             }
+        case .separable(let s, let input, let output, let finish):
+            let x = UnsafePointer(pointer(input)), y = pointer(output)
+            let w = UnsafePointer(pointer(s.depthwiseWeights)), b = s.depthwiseBias.map { UnsafePointer(pointer($0)) }
+            let p = UnsafePointer(pointer(s.packed)), zeros = UnsafePointer(pointer(zerosIndex))
+            let dwEpilogue = epilogue(s.depthwiseFinish), e = epilogue(finish)
+            let dw = s.depthwise, pw = s.pointwise
+            let rows = Parallel.range(of: chunk, workers: chunks, count: dw.oh)
+            let buffer = scratch[worker]
+            var start = rows.lowerBound
+            while start < rows.upperBound {
+                let group = start..<min(rows.upperBound, start + s.rowsPerGroup)
+                if dw.usesFast3x3 {
+                    dw.run3x3(input: x, weights: w, bias: b, output: buffer, rows: group, firstRow: start, zeros: zeros, epilogue: dwEpilogue)
+                } else {
+                    dw.run(input: x, weights: w, bias: b, output: buffer, rows: group, firstRow: start, epilogue: dwEpilogue)
+                }
+                pw.run(input: buffer, firstRow: start, packed: p, output: y, rows: group, scratch: buffer, pointers: pointers[worker], epilogue: e)
+                start = group.upperBound
+            }
+        default:
+            performWhole(steps[index])
+        }
+    }
+
+    /// Runs a step that does not split over workers.
+    private func performWhole(_ step: Step) {
+        switch step {
+        case .conv, .packedConv, .depthwise, .separable:
+            break
         case .maxPool(let pool, let input, let output):
             pool.run(input: pointer(input), output: pointer(output))
         case .add(let a, let b, let output, let activation):

@@ -14,8 +14,9 @@ import Foundation
 /// `TFLiteError` naming the file and the operator or tensor, never a crash. Constant tensors must be
 /// finite.
 ///
-/// A model keeps its activation buffers, so one instance runs on one thread at a time; the
-/// convolutions split their rows over the cores inside a run.
+/// A model keeps its activation buffers, so one instance runs on one thread at a time. Inside a
+/// run the larger convolutions split their rows over the cores, on helper threads the model starts
+/// at its first such run and stops when it is freed (``maximumWorkers``).
 public final class TFLiteModel {
     /// Largest file accepted (64 MiB; MediaPipe's face models are under 2 MiB).
     public static let maximumFileSize = 64 << 20
@@ -38,7 +39,6 @@ public final class TFLiteModel {
     /// Steps run per call (after constant folding and fusion).
     public var operatorCount: Int { steps.count }
 
-
     /// Each tensor's shape; entries past the graph's tensors are the runner's own buffers (packed
     /// weights, zeros).
     let shapes: [[Int]]
@@ -55,8 +55,22 @@ public final class TFLiteModel {
     /// A buffer of zeros that kernels read for taps above or below the image.
     let zerosIndex: Int
 
-    /// Multiply-adds from which a convolution is split over the workers.
+    /// Multiply-adds from which a convolution is split over the workers (about 5 µs on one core;
+    /// handing a step to the pool's spinning helper costs about 1–2 µs).
     static let parallelWork = 1 << 18
+    /// Chunks of a parallel step per worker, claimed dynamically.
+    static let chunksPerWorker = 2
+    /// Helper threads for the parallel steps, started at the first one.
+    private var pool: WorkerPool?
+
+    /// The worker pool with `workers` workers (the caller included), started or restarted as
+    /// needed.
+    func workerPool(_ workers: Int) -> WorkerPool {
+        if let pool, pool.workers == workers { return pool }
+        let pool = WorkerPool(workers: workers)
+        self.pool = pool
+        return pool
+    }
 
     /// Loads and checks a model.
     /// - Throws: `TFLiteError` for a missing, unreadable, damaged or unsupported file.
@@ -127,11 +141,7 @@ public final class TFLiteModel {
         outputNames = loaded.outputNames
         scratchCount = loaded.scratchCount
         zerosIndex = loaded.zeros
-        scratch = (0..<Parallel.workerCount).map { _ in
-            let p = UnsafeMutablePointer<Float>.allocate(capacity: max(loaded.scratchCount, 1))
-            p.initialize(repeating: 0, count: max(loaded.scratchCount, 1))
-            return p
-        }
+        scratch = (0..<Parallel.workerCount).map { _ in Self.allocateFloats(loaded.scratchCount) }
         let zeros = loaded.buffers[loaded.zeros]!
         pointers = (0..<Parallel.workerCount).map { _ in
             let p = UnsafeMutablePointer<UnsafePointer<Float>>.allocate(capacity: max(loaded.pointerCount, 1))
@@ -177,9 +187,9 @@ public final class TFLiteModel {
     public func profile(_ input: [Float]) throws(TFLiteError) -> [String: Double] {
         _ = try run(input)
         var times: [String: Double] = [:]
-        for step in steps {
+        for (index, step) in steps.enumerated() {
             let start = DispatchTime.now().uptimeNanoseconds
-            perform(step)
+            perform(index)
             times[Self.kind(step), default: 0] += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         }
         return times

@@ -217,6 +217,15 @@ struct TFLiteKernelTests {
                 conv.run(input: input.pointer, weights: w.pointer, bias: b.pointer, output: y, rows: 0..<geometry.oh,
                          scratch: scratch.pointer, epilogue: epilogue)
             }, expected, "sgemm \(geometry)")
+            if conv.isPointwise {
+                // Given one input row at a time, as a separable step gives it.
+                Self.expectClose(run { y in
+                    for oy in 0..<geometry.oh {
+                        packed.run(input: input.pointer + oy * geometry.w * geometry.cin, firstRow: oy, packed: packedWeights.pointer, output: y,
+                                   rows: oy..<(oy + 1), scratch: scratch.pointer, pointers: pointers, epilogue: epilogue)
+                    }
+                }, expected, "packed, row by row, \(geometry)")
+            }
         }
     }
 
@@ -268,6 +277,20 @@ struct TFLiteKernelTests {
                     }
                     Self.expectClose(out.values, expected, "\(fast ? "3×3" : "general") × \(multiplier), \(workers) workers, \(geometry)")
                 }
+                // Each row into a one-row buffer, as a separable step keeps them.
+                let row = Buffer(count: geometry.ow * geometry.cout)
+                var rows: [Float] = []
+                for oy in 0..<geometry.oh {
+                    if fast {
+                        d.run3x3(input: input.pointer, weights: w.pointer, bias: b.pointer, output: row.pointer, rows: oy..<(oy + 1), firstRow: oy,
+                                 zeros: zeros.pointer, epilogue: epilogue)
+                    } else {
+                        d.run(input: input.pointer, weights: w.pointer, bias: b.pointer, output: row.pointer, rows: oy..<(oy + 1), firstRow: oy,
+                              epilogue: epilogue)
+                    }
+                    rows += row.values
+                }
+                Self.expectClose(rows, expected, "\(fast ? "3×3" : "general") × \(multiplier), row by row, \(geometry)")
             }
         }
     }
