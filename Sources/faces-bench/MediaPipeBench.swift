@@ -91,6 +91,57 @@ struct MediaPipeBench: ParsableCommand {
     }
 }
 
+/// The UTKFace chips the fits run on, prepared as `fit-crop` prepares them: each chip upscaled
+/// `upscale`× and padded by `pad` of its upscaled side with replicated edge pixels.
+struct ChipOptions: ParsableArguments {
+    @Argument(help: "The UTKFace folder (with index.csv and faces64/).")
+    var utkface: String
+    @Option(help: "Which split of index.csv to use.")
+    var split = "holdout"
+    @Option(help: "Use at most N chips (0 for all).")
+    var limit = 0
+    @Option(help: "Upscale factor for the 64×64 chips.")
+    var upscale = 3
+    @Option(help: "Padding on each side, in upscaled chip widths.")
+    var pad = 0.5
+    @Option(help: "The folder of the .tflite files (default: models/third-party/mediapipe).")
+    var models: String?
+
+    /// The chip file names of the split.
+    func files() throws -> [String] {
+        let index = try String(contentsOfFile: utkface + "/index.csv", encoding: .utf8)
+        var files: [String] = []
+        for line in index.components(separatedBy: .newlines).dropFirst() where !line.isEmpty {
+            let cols = line.split(separator: ",", omittingEmptySubsequences: false)
+            if cols.last.map({ String($0).trimmingCharacters(in: .whitespacesAndNewlines) }) == split { files.append(String(cols[0])) }
+        }
+        return limit > 0 ? Array(files.prefix(limit)) : files
+    }
+
+    /// Calls `body` with each chip's prepared frame, the chip's side in it and its padding.
+    func forEachChip(_ body: (_ frame: RGBImage, _ side: Int, _ padding: Int) throws -> Void) throws {
+        for file in try files() {
+            let chip = try ImageFile.read(utkface + "/faces64/" + file)
+            let side = chip.width * upscale
+            let padding = Int(Double(side) * pad)
+            try body(chip.resized(width: side, height: side).cropped(x: -padding, y: -padding, width: side + 2 * padding, height: side + 2 * padding),
+                     side, padding)
+        }
+    }
+}
+
+/// The largest face whose box centre lies inside the chip.
+func chipFace(_ faces: [Detection], side: Int, padding: Int) -> Detection? {
+    let centre = Double(padding) + Double(side) / 2
+    return faces.filter { abs($0.box.centerX - centre) < Double(side) / 2 && abs($0.box.centerY - centre) < Double(side) / 2 }
+        .max(by: { $0.box.area < $1.box.area })
+}
+
+func quantiles(_ v: [Double]) -> (q1: Double, median: Double, q3: Double) {
+    let s = v.sorted()
+    return s.isEmpty ? (.nan, .nan, .nan) : (s[s.count / 4], s[s.count / 2], s[3 * s.count / 4])
+}
+
 /// Fits ``LandmarkBox/cascadeEquivalent``: on UTKFace chips prepared as `fit-crop` prepares them,
 /// where both the Haar cascade and FaceMesh find the face, the cascade box's centre and side
 /// relative to the landmarks' bounds (medians).
@@ -99,55 +150,31 @@ struct FitLandmarkBox: ParsableCommand {
         commandName: "fit-landmark-box",
         abstract: "Fit the landmark box to the cascade's boxes on UTKFace chips (upscaled, padded).")
 
-    @Argument(help: "The UTKFace folder (with index.csv and faces64/).")
-    var utkface: String
-    @Option var split = "holdout"
-    @Option(help: "Use at most N chips (0 for all).")
-    var limit = 0
-    @Option var upscale = 3
-    @Option var pad = 0.5
-    @Option(help: "The folder of the .tflite files (default: models/third-party/mediapipe).")
-    var models: String?
+    @OptionGroup var chips: ChipOptions
 
     func run() throws {
         let cascade = CascadeDetector(cascade: try Cascade.named(CascadeLocator.defaultName))
         let settings = DetectionSettings(scaleFactor: 1.1, minNeighbors: 5, minSize: 40)
-        let mesh = try MeshFaceDetector(files: try benchFaceModels(models), landmarkBox: .bounds)
-        let index = try String(contentsOfFile: utkface + "/index.csv", encoding: .utf8)
-        var files: [String] = []
-        for line in index.components(separatedBy: .newlines).dropFirst() where !line.isEmpty {
-            let cols = line.split(separator: ",", omittingEmptySubsequences: false)
-            if cols.last.map({ String($0).trimmingCharacters(in: .whitespacesAndNewlines) }) == split { files.append(String(cols[0])) }
-        }
-        if limit > 0 { files = Array(files.prefix(limit)) }
+        let mesh = try MeshFaceDetector(files: try benchFaceModels(chips.models), landmarkBox: .bounds)
         var dx: [Double] = [], dy: [Double] = [], k: [Double] = []
-        var meshFound = 0, cascadeFound = 0
-        for file in files {
-            let chip = try ImageFile.read(utkface + "/faces64/" + file)
-            let side = chip.width * upscale
-            let padding = Int(Double(side) * pad)
-            let frame = chip.resized(width: side, height: side).cropped(x: -padding, y: -padding, width: side + 2 * padding, height: side + 2 * padding)
-            let centre = Double(padding) + Double(side) / 2
-            func inChip(_ b: FaceBox) -> Bool { abs(b.centerX - centre) < Double(side) / 2 && abs(b.centerY - centre) < Double(side) / 2 }
-            let meshBoxes = mesh.detect(in: frame).filter { inChip($0.box) }
-            let cascadeBoxes = cascade.detect(in: frame, settings: settings).filter { inChip($0.box) }
-            if !meshBoxes.isEmpty { meshFound += 1 }
-            if !cascadeBoxes.isEmpty { cascadeFound += 1 }
-            guard let m = meshBoxes.max(by: { $0.box.area < $1.box.area })?.box,
-                  let c = cascadeBoxes.max(by: { $0.box.area < $1.box.area })?.box else { continue }
+        var meshFound = 0, cascadeFound = 0, total = 0
+        try chips.forEachChip { frame, side, padding in
+            total += 1
+            let m = chipFace(mesh.detect(in: frame), side: side, padding: padding)?.box
+            let c = chipFace(cascade.detect(in: frame, settings: settings), side: side, padding: padding)?.box
+            if m != nil { meshFound += 1 }
+            if c != nil { cascadeFound += 1 }
+            guard let m, let c else { return }
             dx.append((c.centerX - m.centerX) / m.width)
             dy.append((c.centerY - m.centerY) / m.height)
             k.append((c.width + c.height) / (m.width + m.height))
         }
-        func quantiles(_ v: [Double]) -> (Double, Double, Double) {
-            let s = v.sorted(); return s.isEmpty ? (.nan, .nan, .nan) : (s[s.count / 4], s[s.count / 2], s[3 * s.count / 4])
-        }
         print(String(format: "chips: %d; FaceMesh found a face on %d (%.2f%%), the cascade on %d (%.2f%%); both on %d",
-                     files.count, meshFound, 100 * Double(meshFound) / Double(max(files.count, 1)),
-                     cascadeFound, 100 * Double(cascadeFound) / Double(max(files.count, 1)), k.count))
+                     total, meshFound, 100 * Double(meshFound) / Double(max(total, 1)),
+                     cascadeFound, 100 * Double(cascadeFound) / Double(max(total, 1)), k.count))
         for (name, v) in [("offsetX", dx), ("offsetY", dy), ("scale", k)] {
-            let (q1, m, q3) = quantiles(v)
-            print(String(format: "%@: median %.4f (quartiles %.4f, %.4f)", name, m, q1, q3))
+            let q = quantiles(v)
+            print(String(format: "%@: median %.4f (quartiles %.4f, %.4f)", name, q.median, q.q1, q.q3))
         }
     }
 }
@@ -159,61 +186,37 @@ struct FitAligned: ParsableCommand {
         commandName: "fit-aligned",
         abstract: "Fit the aligned crop's eye and mouth positions on UTKFace chips (upscaled, padded).")
 
-    @Argument(help: "The UTKFace folder (with index.csv and faces64/).")
-    var utkface: String
-    @Option var split = "holdout"
-    @Option(help: "Use at most N chips (0 for all).")
-    var limit = 0
-    @Option var upscale = 3
-    @Option var pad = 0.5
-    @Option(help: "The folder of the .tflite files (default: models/third-party/mediapipe).")
-    var models: String?
+    @OptionGroup var chips: ChipOptions
 
     func run() throws {
-        let mesh = try MeshFaceDetector(files: try benchFaceModels(models))
-        let index = try String(contentsOfFile: utkface + "/index.csv", encoding: .utf8)
-        var files: [String] = []
-        for line in index.components(separatedBy: .newlines).dropFirst() where !line.isEmpty {
-            let cols = line.split(separator: ",", omittingEmptySubsequences: false)
-            if cols.last.map({ String($0).trimmingCharacters(in: .whitespacesAndNewlines) }) == split { files.append(String(cols[0])) }
-        }
-        if limit > 0 { files = Array(files.prefix(limit)) }
+        let mesh = try MeshFaceDetector(files: try benchFaceModels(chips.models))
         var coordinates = [[Double]](repeating: [], count: 6)
-        var residuals: [Double] = []
-        var found = 0
         var points: [[SIMD2<Double>]] = []
-        for file in files {
-            let chip = try ImageFile.read(utkface + "/faces64/" + file)
-            let side = chip.width * upscale
-            let padding = Int(Double(side) * pad)
-            let frame = chip.resized(width: side, height: side).cropped(x: -padding, y: -padding, width: side + 2 * padding, height: side + 2 * padding)
-            let centre = Double(padding) + Double(side) / 2
-            guard let face = mesh.detect(in: frame).filter({ abs($0.box.centerX - centre) < Double(side) / 2 && abs($0.box.centerY - centre) < Double(side) / 2 })
-                .max(by: { $0.box.area < $1.box.area }), let k = face.shape?.keypoints else { continue }
-            found += 1
+        var total = 0
+        try chips.forEachChip { frame, side, padding in
+            total += 1
+            guard let k = chipFace(mesh.detect(in: frame), side: side, padding: padding)?.shape?.keypoints else { return }
             let chipPoints = [k[0], k[1], k[3]].map { SIMD2((Double($0.x) - Double(padding)) / Double(side), (Double($0.y) - Double(padding)) / Double(side)) }
             points.append(chipPoints)
             for (i, p) in chipPoints.enumerated() { coordinates[2 * i].append(p.x); coordinates[2 * i + 1].append(p.y) }
         }
-        func median(_ v: [Double]) -> Double { let s = v.sorted(); return s.isEmpty ? .nan : s[s.count / 2] }
-        func quartiles(_ v: [Double]) -> (Double, Double) { let s = v.sorted(); return s.isEmpty ? (.nan, .nan) : (s[s.count / 4], s[3 * s.count / 4]) }
         let template = AlignedCropTemplate(
-            name: "aligned-v1", rightEye: SIMD2(median(coordinates[0]), median(coordinates[1])),
-            leftEye: SIMD2(median(coordinates[2]), median(coordinates[3])), mouth: SIMD2(median(coordinates[4]), median(coordinates[5])))
+            name: "aligned-v1", rightEye: SIMD2(quantiles(coordinates[0]).median, quantiles(coordinates[1]).median),
+            leftEye: SIMD2(quantiles(coordinates[2]).median, quantiles(coordinates[3]).median),
+            mouth: SIMD2(quantiles(coordinates[4]).median, quantiles(coordinates[5]).median))
         // How far each chip's points lie from the template after the best similarity: how well
         // one template frames them all.
-        for p in points {
-            let target = [template.rightEye, template.leftEye, template.mouth]
-            if let s = AlignedCropTemplate.Similarity.fit(from: p, to: target) {
-                residuals.append(zip(p, target).map { let d = s.apply($0) - $1; return (d * d).sum().squareRoot() }.reduce(0, +) / 3)
-            }
+        let target = [template.rightEye, template.leftEye, template.mouth]
+        let residuals: [Double] = points.compactMap { p in
+            guard let s = AlignedCropTemplate.Similarity.fit(from: p, to: target) else { return nil }
+            return zip(p, target).map { let d = s.apply($0) - $1; return (d * d).sum().squareRoot() }.reduce(0, +) / 3
         }
-        print(String(format: "chips: %d, face found on %d (%.2f%%)", files.count, found, 100 * Double(found) / Double(max(files.count, 1))))
+        print(String(format: "chips: %d, face found on %d (%.2f%%)", total, points.count, 100 * Double(points.count) / Double(max(total, 1))))
         for (i, name) in ["rightEye.x", "rightEye.y", "leftEye.x", "leftEye.y", "mouth.x", "mouth.y"].enumerated() {
-            let (q1, q3) = quartiles(coordinates[i])
-            print(String(format: "%@: median %.4f (quartiles %.4f, %.4f)", name, median(coordinates[i]), q1, q3))
+            let q = quantiles(coordinates[i])
+            print(String(format: "%@: median %.4f (quartiles %.4f, %.4f)", name, q.median, q.q1, q.q3))
         }
-        let (r1, r3) = quartiles(residuals)
-        print(String(format: "residual after alignment (chip sides): median %.4f (quartiles %.4f, %.4f)", median(residuals), r1, r3))
+        let r = quantiles(residuals)
+        print(String(format: "residual after alignment (chip sides): median %.4f (quartiles %.4f, %.4f)", r.median, r.q1, r.q3))
     }
 }
