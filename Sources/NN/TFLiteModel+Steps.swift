@@ -121,13 +121,16 @@ extension TFLiteModel: ChunkedWork {
     private func splitsBlocks(_ conv: TFLiteKernels.PackedConv) -> Bool { conv.conv.oh < 2 * min(workerLimit, 2) }
 
     /// The items a step can split over workers (output rows, or channel blocks) and its
-    /// multiply-adds; nil for a step that runs whole.
+    /// multiply-adds (or their equivalent in time); nil for a step that runs whole.
     private func partition(_ step: Step) -> (count: Int, work: Int)? {
         switch step {
         case .conv(let c, _, _, _, _, _): (c.oh, c.work)
         case .packedConv(let p, _, _, _, _): (splitsBlocks(p) ? p.blocks.count : p.conv.oh, p.conv.work)
         case .depthwise(let d, _, _, _, _, _): (d.oh, d.work)
         case .separable(let s, _, _, _): (s.depthwise.oh, s.depthwise.work + s.pointwise.conv.work)
+        // Memory-bound: a comparison or a bilinear tap costs about six multiply-adds' time.
+        case .maxPool(let p, _, _): (p.oh, 6 * p.oh * p.ow * p.c * p.kh * p.kw)
+        case .resize(_, let output, _, _): (shapes[output][1], 6 * 4 * shapes[output].reduce(1, *))
         default: nil
         }
     }
@@ -200,6 +203,13 @@ extension TFLiteModel: ChunkedWork {
                 pw.run(input: buffer, firstRow: start, packed: p, output: y, rows: group, scratch: buffer, pointers: pointers[worker], epilogue: e)
                 start = group.upperBound
             }
+        case .maxPool(let pool, let input, let output):
+            pool.run(input: pointer(input), output: pointer(output), rows: Parallel.range(of: chunk, workers: chunks, count: pool.oh))
+        case .resize(let input, let output, let alignCorners, let halfPixelCenters):
+            let s = shapes[input], o = shapes[output]
+            TFLiteKernels.resizeBilinear(pointer(input), h: s[1], w: s[2], c: s[3], output: pointer(output), oh: o[1], ow: o[2],
+                                         rows: Parallel.range(of: chunk, workers: chunks, count: o[1]),
+                                         alignCorners: alignCorners, halfPixelCenters: halfPixelCenters)
         default:
             performWhole(steps[index])
         }
@@ -208,10 +218,8 @@ extension TFLiteModel: ChunkedWork {
     /// Runs a step that does not split over workers.
     private func performWhole(_ step: Step) {
         switch step {
-        case .conv, .packedConv, .depthwise, .separable:
+        case .conv, .packedConv, .depthwise, .separable, .maxPool, .resize:
             break
-        case .maxPool(let pool, let input, let output):
-            pool.run(input: pointer(input), output: pointer(output))
         case .add(let a, let b, let output, let activation):
             TFLiteKernels.add(pointer(a), shapes[a], pointer(b), shapes[b], output: pointer(output), outShape: shapes[output], activation: activation)
         case .relu(let input, let output):
@@ -238,10 +246,6 @@ extension TFLiteModel: ChunkedWork {
                 offset += length
             }
             TFLiteKernels.Epilogue.activate(y, count: outShape.reduce(1, *), activation)
-        case .resize(let input, let output, let alignCorners, let halfPixelCenters):
-            let s = shapes[input], o = shapes[output]
-            TFLiteKernels.resizeBilinear(pointer(input), h: s[1], w: s[2], c: s[3], output: pointer(output), oh: o[1], ow: o[2],
-                                         alignCorners: alignCorners, halfPixelCenters: halfPixelCenters)
         case .depthToSpace(let input, let block, let output):
             let s = shapes[input]
             TFLiteKernels.depthToSpace(pointer(input), h: s[1], w: s[2], c: s[3], block: block, output: pointer(output))

@@ -322,9 +322,11 @@ struct TFLiteKernelTests {
                     }
                 }
             }
-            let input = Buffer(x), out = Buffer(count: expected.count)
+            let input = Buffer(x), out = Buffer(count: expected.count), split = Buffer(count: expected.count)
             pool.run(input: input.pointer, output: out.pointer)
             Self.expectClose(out.values, expected, "max pool \(pool)")
+            for worker in 0..<2 { pool.run(input: input.pointer, output: split.pointer, rows: Parallel.range(of: worker, workers: 2, count: pool.oh)) }
+            Self.expectClose(split.values, expected, "max pool, rows split, \(pool)")
         }
     }
 
