@@ -136,8 +136,7 @@ extension TFLiteModel: ChunkedWork {
     }
 
     /// Runs step `index`: on the calling thread alone below ``parallelWork`` multiply-adds, else
-    /// in chunks on the model's worker pool (``chunksPerWorker`` per worker for large steps, so that
-    /// a worker that starts late or runs on a busy core takes fewer of them).
+    /// in ``chunksPerWorker`` chunks per worker on the model's worker pool.
     func perform(_ index: Int) {
         guard let (count, work) = partition(steps[index]) else {
             performWhole(steps[index])
@@ -148,7 +147,7 @@ extension TFLiteModel: ChunkedWork {
             runChunk(index, chunk: 0, chunks: 1, worker: 0)
             return
         }
-        let chunks = min(count, work >= Self.parallelWork * 4 ? workers * Self.chunksPerWorker : workers)
+        let chunks = min(count, workers * Self.chunksPerWorker)
         workerPool(workers).run(chunks: chunks, job: index, on: self)
     }
 
