@@ -248,14 +248,17 @@ enum TFLiteKernels {
     /// Depth-to-space of one NHWC image: `out[y·b + dy, x·b + dx, ch] = in[y, x, (dy·b + dx)·C + ch]`.
     static func depthToSpace(_ input: UnsafePointer<Float>, h: Int, w: Int, c: Int, block: Int, output: UnsafeMutablePointer<Float>) {
         let oc = c / (block * block)
-        let ow = w * block
+        // For one input row and one `dy`, each input pixel gives `block · oc` contiguous floats
+        // to the output row.
+        let run = block * oc
         for y in 0..<h {
-            for x in 0..<w {
-                for dy in 0..<block {
-                    for dx in 0..<block {
-                        (output + ((y * block + dy) * ow + x * block + dx) * oc)
-                            .update(from: input + (y * w + x) * c + (dy * block + dx) * oc, count: oc)
-                    }
+            for dy in 0..<block {
+                var source = input + y * w * c + dy * run
+                var target = output + (y * block + dy) * w * run
+                for _ in 0..<w {
+                    copy(target, from: source, count: run)
+                    source += c
+                    target += run
                 }
             }
         }
