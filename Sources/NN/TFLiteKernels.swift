@@ -75,8 +75,10 @@ enum TFLiteKernels {
         var kh = 0, kw = 0, strideH = 0, strideW = 0, padTop = 0, padLeft = 0
         var activation: TFLiteGraph.Activation = .none
 
-        func run(input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>) {
-            for oy in 0..<oh {
+        /// Computes output rows `rows` (all by default).
+        func run(input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, rows outputRows: Range<Int>? = nil) {
+            let outputRows = outputRows ?? 0..<oh
+            for oy in outputRows {
                 let iy0 = oy * strideH - padTop
                 let rows = max(0, iy0)..<min(h, iy0 + kh)
                 for ox in 0..<ow {
@@ -106,7 +108,7 @@ enum TFLiteKernels {
                     }
                 }
             }
-            Epilogue.activate(output, count: oh * ow * c, activation)
+            Epilogue.activate(output + outputRows.lowerBound * ow * c, count: outputRows.count * ow * c, activation)
         }
     }
 
@@ -206,9 +208,9 @@ enum TFLiteKernels {
     }
 
     /// Bilinear resize of one NHWC image, as TFLite's reference kernel (align corners and half-pixel
-    /// centres as options).
+    /// centres as options): output rows `rows` (all by default).
     static func resizeBilinear(_ input: UnsafePointer<Float>, h: Int, w: Int, c: Int, output: UnsafeMutablePointer<Float>,
-                               oh: Int, ow: Int, alignCorners: Bool, halfPixelCenters: Bool) {
+                               oh: Int, ow: Int, rows: Range<Int>? = nil, alignCorners: Bool, halfPixelCenters: Bool) {
         func scale(_ i: Int, _ o: Int) -> Float { alignCorners && o > 1 ? Float(i - 1) / Float(o - 1) : Float(i) / Float(o) }
         func taps(_ value: Int, _ scale: Float, _ size: Int) -> (Float, Int, Int) {
             let v = halfPixelCenters ? (Float(value) + 0.5) * scale - 0.5 : Float(value) * scale
@@ -217,7 +219,7 @@ enum TFLiteKernels {
             return (v, lower, upper)
         }
         let sy = scale(h, oh), sx = scale(w, ow)
-        for y in 0..<oh {
+        for y in rows ?? 0..<oh {
             let (iy, y0, y1) = taps(y, sy, h)
             let fy = iy - Float(y0)
             for x in 0..<ow {
@@ -246,14 +248,17 @@ enum TFLiteKernels {
     /// Depth-to-space of one NHWC image: `out[y·b + dy, x·b + dx, ch] = in[y, x, (dy·b + dx)·C + ch]`.
     static func depthToSpace(_ input: UnsafePointer<Float>, h: Int, w: Int, c: Int, block: Int, output: UnsafeMutablePointer<Float>) {
         let oc = c / (block * block)
-        let ow = w * block
+        // For one input row and one `dy`, each input pixel gives `block · oc` contiguous floats
+        // to the output row.
+        let run = block * oc
         for y in 0..<h {
-            for x in 0..<w {
-                for dy in 0..<block {
-                    for dx in 0..<block {
-                        (output + ((y * block + dy) * ow + x * block + dx) * oc)
-                            .update(from: input + (y * w + x) * c + (dy * block + dx) * oc, count: oc)
-                    }
+            for dy in 0..<block {
+                var source = input + y * w * c + dy * run
+                var target = output + (y * block + dy) * w * run
+                for _ in 0..<w {
+                    copy(target, from: source, count: run)
+                    source += c
+                    target += run
                 }
             }
         }

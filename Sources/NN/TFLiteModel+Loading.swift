@@ -241,7 +241,7 @@ extension TFLiteModel {
                     throw fail(.unsupportedOptions, op: label, "operator \(label) resizes to \(size) (align corners \(alignCorners), half-pixel \(halfPixelCenters)).")
                 }
                 try expect([1, size[0], size[1], c])
-                step = .resize(x, output: output, alignCorners: alignCorners, halfPixelCenters: halfPixelCenters)
+                step = .resize(x, output: output, alignCorners: alignCorners, halfPixelCenters: halfPixelCenters, Finish())
             case .depthToSpace(let block):
                 let x = try tensorInput(0)!
                 let (h, w, c) = try image(x)

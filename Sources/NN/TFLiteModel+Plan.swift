@@ -44,6 +44,7 @@ extension TFLiteModel {
             fusePads()
             fuseResiduals()
             fuseActivations()
+            foldReshapes()
         }
 
         /// `PAD` of H and W only, read by one convolution or depthwise convolution: the convolution
@@ -75,8 +76,8 @@ extension TFLiteModel {
             }
         }
 
-        /// `ADD` of a convolution's output (no activation or epilogue of its own) and another
-        /// tensor of the same shape: the convolution moves to the `ADD`'s place and adds the other
+        /// `ADD` of a convolution's or a resize's output (no activation or epilogue of its own) and
+        /// another tensor of the same shape: that step moves to the `ADD`'s place and adds the other
         /// tensor as it stores. A channel-only `PAD` in front of the other operand is dropped: the
         /// convolution adds the channels the unpadded tensor has.
         private mutating func fuseResiduals() {
@@ -88,9 +89,17 @@ extension TFLiteModel {
                 else { j += 1; continue }
                 var fused = false
                 for (branch, other) in [(b, a), (a, b)] where uses[branch] == 1 {
-                    guard let i = producer(of: branch), case .conv(let c, let x, let w, let bias, _, let finish) = steps[i],
-                          finish == Finish()
-                    else { continue }
+                    guard let i = producer(of: branch) else { continue }
+                    // The step that will add `other` as it stores: a convolution or a resize.
+                    let adding: (Finish) -> Step
+                    switch steps[i] {
+                    case .conv(let c, let x, let w, let bias, _, Finish()):
+                        adding = { .conv(c, input: x, weights: w, bias: bias, output: sum, $0) }
+                    case .resize(let x, _, let alignCorners, let halfPixelCenters, Finish()):
+                        adding = { .resize(x, output: sum, alignCorners: alignCorners, halfPixelCenters: halfPixelCenters, $0) }
+                    default:
+                        continue
+                    }
                     var skip = other, skipChannels = shapes[sum][3]
                     var removed = [i]
                     if uses[other] == 1, let k = producer(of: other), case .pad(let y, let before, _) = steps[k],
@@ -99,8 +108,7 @@ extension TFLiteModel {
                         skipChannels = shapes[y][3]
                         removed.append(k)
                     }
-                    steps[j] = .conv(c, input: x, weights: w, bias: bias, output: sum,
-                                     Finish(skip: skip, skipChannels: skipChannels, activation: activation))
+                    steps[j] = adding(Finish(skip: skip, skipChannels: skipChannels, activation: activation))
                     for index in removed.sorted(by: >) { steps.remove(at: index) }
                     j -= removed.count
                     fused = true
@@ -153,6 +161,20 @@ extension TFLiteModel {
                     j += 1
                     continue
                 }
+                steps.remove(at: j)
+                uses = self.uses()
+            }
+        }
+
+        /// `RESHAPE` (the same floats in the same order) of a tensor that only it reads: the
+        /// producer writes the reshaped tensor itself.
+        private mutating func foldReshapes() {
+            var uses = uses()
+            var j = 0
+            while j < steps.count {
+                guard case .copy(let x, let y) = steps[j], uses[x] == 1, let i = producer(of: x), let step = steps[i].writing(y)
+                else { j += 1; continue }
+                steps[i] = step
                 steps.remove(at: j)
                 uses = self.uses()
             }
@@ -218,7 +240,12 @@ extension TFLiteModel {
             }
         }
 
-        /// Whether a convolution runs on the register-tiled kernel rather than im2col and sgemm.
+        /// Whether a convolution runs on the register-tiled kernel rather than im2col and sgemm:
+        /// always, as measured on every convolution shape of MediaPipe's three models (one core,
+        /// warm cache: 1×1 96×96×32→8 64 µs against sgemm's 122, 96×96×8→32 59/90, 48×48×64→16
+        /// 47/67, 24×24×32→128 43/53, 6×6×96→384 23/31; 3×3/2 on 192×192×3→32 183/498, 5×5/2 on
+        /// 128×128×3→24 199/546). The widest products (hundreds of channels on large images), which
+        /// these models lack, may favour sgemm.
         static func prefersPacked(_ conv: TFLiteKernels.Conv) -> Bool { true }
 
         /// Frees the buffers no step reads or writes any more (tensors fused away, weights packed),

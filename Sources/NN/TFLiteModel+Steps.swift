@@ -18,7 +18,7 @@ extension TFLiteModel: ChunkedWork {
         case pad(Int, before: [Int], output: Int)
         case copy(Int, output: Int)
         case concatenation([Int], axis: Int, output: Int, TFLiteGraph.Activation)
-        case resize(Int, output: Int, alignCorners: Bool, halfPixelCenters: Bool)
+        case resize(Int, output: Int, alignCorners: Bool, halfPixelCenters: Bool, Finish)
         case depthToSpace(Int, block: Int, output: Int)
 
         /// The tensor the step writes.
@@ -26,7 +26,21 @@ extension TFLiteModel: ChunkedWork {
             switch self {
             case .conv(_, _, _, _, let o, _), .packedConv(_, _, _, let o, _), .depthwise(_, _, _, _, let o, _), .separable(_, _, let o, _): o
             case .maxPool(_, _, let o), .add(_, _, let o, _), .relu(_, let o), .prelu(_, _, let o), .pad(_, _, let o): o
-            case .copy(_, let o), .concatenation(_, _, let o, _), .resize(_, let o, _, _), .depthToSpace(_, _, let o): o
+            case .copy(_, let o), .concatenation(_, _, let o, _), .resize(_, let o, _, _, _), .depthToSpace(_, _, let o): o
+            }
+        }
+
+        /// The same step writing `output` instead (for the steps whose kernels take the output's
+        /// geometry from the step, not from the tensor's shape).
+        func writing(_ output: Int) -> Step? {
+            switch self {
+            case .conv(let c, let x, let w, let b, _, let f): .conv(c, input: x, weights: w, bias: b, output: output, f)
+            case .packedConv(let c, let x, let p, _, let f): .packedConv(c, input: x, packed: p, output: output, f)
+            case .depthwise(let d, let x, let w, let b, _, let f): .depthwise(d, input: x, weights: w, bias: b, output: output, f)
+            case .separable(let s, let x, _, let f): .separable(s, input: x, output: output, f)
+            case .maxPool(let p, let x, _): .maxPool(p, input: x, output: output)
+            case .depthToSpace(let x, let block, _): .depthToSpace(x, block: block, output: output)
+            default: nil
             }
         }
 
@@ -38,7 +52,8 @@ extension TFLiteModel: ChunkedWork {
             case .depthwise(_, let x, let w, let b, _, let f): [x, w] + (b.map { [$0] } ?? []) + f.reads
             case .separable(let s, let x, _, let f):
                 [x, s.depthwiseWeights, s.packed] + (s.depthwiseBias.map { [$0] } ?? []) + s.depthwiseFinish.reads + f.reads
-            case .maxPool(_, let x, _), .relu(let x, _), .pad(let x, _, _), .copy(let x, _), .resize(let x, _, _, _), .depthToSpace(let x, _, _): [x]
+            case .maxPool(_, let x, _), .relu(let x, _), .pad(let x, _, _), .copy(let x, _), .depthToSpace(let x, _, _): [x]
+            case .resize(let x, _, _, _, let f): [x] + f.reads
             case .add(let a, let b, _, _): [a, b]
             case .prelu(let x, let alpha, _): [x, alpha]
             case .concatenation(let xs, _, _, _): xs
@@ -46,7 +61,7 @@ extension TFLiteModel: ChunkedWork {
         }
     }
 
-    /// What a convolution does after its sums, by tensor index: a fused residual `ADD` of `skip`
+    /// What a convolution (or a resize) does after its sums, by tensor index: a fused residual `ADD` of `skip`
     /// (its first `skipChannels` channels), the activation, a fused per-channel `PRELU` of slopes
     /// `alpha`. See ``TFLiteKernels/Epilogue``.
     struct Finish: Equatable {
@@ -121,20 +136,22 @@ extension TFLiteModel: ChunkedWork {
     private func splitsBlocks(_ conv: TFLiteKernels.PackedConv) -> Bool { conv.conv.oh < 2 * min(workerLimit, 2) }
 
     /// The items a step can split over workers (output rows, or channel blocks) and its
-    /// multiply-adds; nil for a step that runs whole.
+    /// multiply-adds (or their equivalent in time); nil for a step that runs whole.
     private func partition(_ step: Step) -> (count: Int, work: Int)? {
         switch step {
         case .conv(let c, _, _, _, _, _): (c.oh, c.work)
         case .packedConv(let p, _, _, _, _): (splitsBlocks(p) ? p.blocks.count : p.conv.oh, p.conv.work)
         case .depthwise(let d, _, _, _, _, _): (d.oh, d.work)
         case .separable(let s, _, _, _): (s.depthwise.oh, s.depthwise.work + s.pointwise.conv.work)
+        // Memory-bound: a comparison or a bilinear tap costs about six multiply-adds' time.
+        case .maxPool(let p, _, _): (p.oh, 6 * p.oh * p.ow * p.c * p.kh * p.kw)
+        case .resize(_, let output, _, _, _): (shapes[output][1], 6 * 4 * shapes[output].reduce(1, *))
         default: nil
         }
     }
 
     /// Runs step `index`: on the calling thread alone below ``parallelWork`` multiply-adds, else
-    /// in chunks on the model's worker pool (``chunksPerWorker`` per worker for large steps, so that
-    /// a worker that starts late or runs on a busy core takes fewer of them).
+    /// in ``chunksPerWorker`` chunks per worker on the model's worker pool.
     func perform(_ index: Int) {
         guard let (count, work) = partition(steps[index]) else {
             performWhole(steps[index])
@@ -145,7 +162,7 @@ extension TFLiteModel: ChunkedWork {
             runChunk(index, chunk: 0, chunks: 1, worker: 0)
             return
         }
-        let chunks = min(count, work >= Self.parallelWork * 4 ? workers * Self.chunksPerWorker : workers)
+        let chunks = min(count, workers * Self.chunksPerWorker)
         workerPool(workers).run(chunks: chunks, job: index, on: self)
     }
 
@@ -200,6 +217,15 @@ extension TFLiteModel: ChunkedWork {
                 pw.run(input: buffer, firstRow: start, packed: p, output: y, rows: group, scratch: buffer, pointers: pointers[worker], epilogue: e)
                 start = group.upperBound
             }
+        case .maxPool(let pool, let input, let output):
+            pool.run(input: pointer(input), output: pointer(output), rows: Parallel.range(of: chunk, workers: chunks, count: pool.oh))
+        case .resize(let input, let output, let alignCorners, let halfPixelCenters, let finish):
+            let s = shapes[input], o = shapes[output]
+            let rows = Parallel.range(of: chunk, workers: chunks, count: o[1])
+            TFLiteKernels.resizeBilinear(pointer(input), h: s[1], w: s[2], c: s[3], output: pointer(output), oh: o[1], ow: o[2],
+                                         rows: rows, alignCorners: alignCorners, halfPixelCenters: halfPixelCenters)
+            epilogue(finish).apply(to: pointer(output) + rows.lowerBound * o[2] * o[3], firstPixel: rows.lowerBound * o[2],
+                                   pixels: rows.count * o[2], channels: o[3])
         default:
             performWhole(steps[index])
         }
@@ -208,10 +234,8 @@ extension TFLiteModel: ChunkedWork {
     /// Runs a step that does not split over workers.
     private func performWhole(_ step: Step) {
         switch step {
-        case .conv, .packedConv, .depthwise, .separable:
+        case .conv, .packedConv, .depthwise, .separable, .maxPool, .resize:
             break
-        case .maxPool(let pool, let input, let output):
-            pool.run(input: pointer(input), output: pointer(output))
         case .add(let a, let b, let output, let activation):
             TFLiteKernels.add(pointer(a), shapes[a], pointer(b), shapes[b], output: pointer(output), outShape: shapes[output], activation: activation)
         case .relu(let input, let output):
@@ -238,10 +262,6 @@ extension TFLiteModel: ChunkedWork {
                 offset += length
             }
             TFLiteKernels.Epilogue.activate(y, count: outShape.reduce(1, *), activation)
-        case .resize(let input, let output, let alignCorners, let halfPixelCenters):
-            let s = shapes[input], o = shapes[output]
-            TFLiteKernels.resizeBilinear(pointer(input), h: s[1], w: s[2], c: s[3], output: pointer(output), oh: o[1], ow: o[2],
-                                         alignCorners: alignCorners, halfPixelCenters: halfPixelCenters)
         case .depthToSpace(let input, let block, let output):
             let s = shapes[input]
             TFLiteKernels.depthToSpace(pointer(input), h: s[1], w: s[2], c: s[3], block: block, output: pointer(output))

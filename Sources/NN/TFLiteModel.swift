@@ -58,8 +58,10 @@ public final class TFLiteModel {
     /// Multiply-adds from which a convolution is split over the workers (about 5 µs on one core;
     /// handing a step to the pool's spinning helper costs about 1–2 µs).
     static let parallelWork = 1 << 18
-    /// Chunks of a parallel step per worker, claimed dynamically.
-    static let chunksPerWorker = 2
+    /// Chunks of a parallel step per worker, claimed dynamically (a worker that starts late
+    /// leaves its chunk to the caller). Two per worker ran about 5% slower best-of on the quiet
+    /// 2-core VM (full range 1.74–1.78 ms against 1.66–1.68) and was no steadier under load.
+    static let chunksPerWorker = 1
     /// Helper threads for the parallel steps, started at the first one.
     private var pool: WorkerPool?
 

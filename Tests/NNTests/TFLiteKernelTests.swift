@@ -322,9 +322,35 @@ struct TFLiteKernelTests {
                     }
                 }
             }
-            let input = Buffer(x), out = Buffer(count: expected.count)
+            let input = Buffer(x), out = Buffer(count: expected.count), split = Buffer(count: expected.count)
             pool.run(input: input.pointer, output: out.pointer)
             Self.expectClose(out.values, expected, "max pool \(pool)")
+            for worker in 0..<2 { pool.run(input: input.pointer, output: split.pointer, rows: Parallel.range(of: worker, workers: 2, count: pool.oh)) }
+            Self.expectClose(split.values, expected, "max pool, rows split, \(pool)")
+        }
+    }
+
+    @Test("depth to space matches direct loops")
+    func depthToSpace() {
+        var g = SeededGenerator(seed: 59)
+        for (h, w, c, block) in [(3, 5, 4, 2), (2, 2, 64, 2), (4, 3, 18, 3), (1, 1, 9, 3)] {
+            let x = Self.random(h * w * c, &g)
+            let oc = c / (block * block)
+            var expected = [Double](repeating: 0, count: x.count)
+            for y in 0..<h {
+                for xx in 0..<w {
+                    for dy in 0..<block {
+                        for dx in 0..<block {
+                            for ch in 0..<oc {
+                                expected[((y * block + dy) * w * block + xx * block + dx) * oc + ch] = Double(x[(y * w + xx) * c + (dy * block + dx) * oc + ch])
+                            }
+                        }
+                    }
+                }
+            }
+            let input = Buffer(x), out = Buffer(count: x.count)
+            TFLiteKernels.depthToSpace(input.pointer, h: h, w: w, c: c, block: block, output: out.pointer)
+            Self.expectClose(out.values, expected, "depth to space \(h)×\(w)×\(c) block \(block)")
         }
     }
 
@@ -343,11 +369,12 @@ struct TFLiteKernelTests {
         let data = try Data(contentsOf: MediaPipeModels.url(stem))
         let fast = try TFLiteModel(data: data, path: stem)
         let plain = try TFLiteModel(data: data, path: stem, plain: true)
-        // Spatial and channel PADs, residual ADDs, RELUs and PRELUs are folded into convolutions.
+        // Spatial and channel PADs, residual ADDs, RELUs and PRELUs are folded into convolutions
+        // (an ADD after a resize into the resize), RESHAPEs into their producers.
         #expect(fast.operatorCount < plain.operatorCount)
         for step in fast.steps {
             switch step {
-            case .pad, .relu, .prelu: Issue.record("\(stem): \(TFLiteModel.kind(step)) left after fusion")
+            case .pad, .relu, .prelu, .add, .copy: Issue.record("\(stem): \(TFLiteModel.kind(step)) left after fusion")
             default: break
             }
         }
