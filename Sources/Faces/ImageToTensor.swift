@@ -209,13 +209,28 @@ public struct ImageToTensor: Sendable, Equatable {
         _ map: WarpMap, _ sampler: BilinearSampler, _ lut: UnsafeBufferPointer<Float>,
         _ dst: UnsafeMutableBufferPointer<Float>
     ) {
+        // The same sums as `fixedX`/`fixedY`, in the same order (so the same roundings): the part
+        // fixed for a block of a row once, the column's offset within the block from a table.
+        let (m0, m1, m2, m3, m4, m5) = map.m
+        let bw = map.blockWidth
+        let offsetX = (0..<bw).map { m0 * Double($0) }, offsetY = (0..<bw).map { m3 * Double($0) }
         var out = 0
-        for y in 0..<height {
-            for x in 0..<width {
-                sampler.sample(
-                    fixedX: map.fixedX(x: x, y: y), fixedY: map.fixedY(x: x, y: y), lut: lut,
-                    into: dst.baseAddress! + out)
-                out += 3
+        offsetX.withUnsafeBufferPointer { offsetX in
+            offsetY.withUnsafeBufferPointer { offsetY in
+                for y in 0..<height {
+                    var block = 0
+                    while block < width {
+                        let baseX = m0 * Double(block) + m1 * Double(y) + m2
+                        let baseY = m3 * Double(block) + m4 * Double(y) + m5
+                        for k in 0..<min(bw, width - block) {
+                            sampler.sample(
+                                fixedX: WarpMap.fixed((baseX + offsetX[k]) * 32), fixedY: WarpMap.fixed((baseY + offsetY[k]) * 32),
+                                lut: lut, into: dst.baseAddress! + out)
+                            out += 3
+                        }
+                        block += bw
+                    }
+                }
             }
         }
     }
