@@ -3,9 +3,10 @@ import Faces
 import Foundation
 import Media
 
-/// Video → tracked face crops: every frame is decoded (the shot-change detector needs them all),
-/// faces are found and tracked on the sampled ones with ``VideoFaceFinder``, and each tracked box is
-/// cut by the crop convention. The detector builder's reader of real and altered videos.
+/// Video → tracked face crops through ``SampledFrameWalk`` (previews of the frames decoded for shot
+/// changes; the chosen frames at full size), faces found and tracked on the chosen ones with
+/// ``VideoFaceFinder``, each tracked box cut by the crop convention. The detector builder's reader
+/// of real and altered videos.
 public enum VideoFaceCrops {
     /// One face in one sampled frame.
     public struct Crop: Sendable {
@@ -48,9 +49,10 @@ public enum VideoFaceCrops {
                 }
             }
         }
-        // Shot changes on previews, faces on the full-size chosen frames, as `deepfake score` does.
-        let iterator = try reader.frames(.all)
-        while let frame = try iterator.nextPreviewed(previewSide: VideoFaceFinder.previewSide, full: { index, _ in frames.contains(index) }) {
+        // The frame walk `deepfake score` and `deepfake faces` use: shot changes on previews, faces
+        // on the full-size chosen frames, frames nothing needs left undecoded.
+        var selector = FrameSelector(indices: frames)
+        try SampledFrameWalk.run(reader, selector: &selector, frameCount: reader.info.frameCount) { frame in
             if let image = frame.image { images[frame.index] = image }
             emit(finder.process(frameIndex: frame.index, time: frame.time, preview: frame.preview, image: frame.image))
         }

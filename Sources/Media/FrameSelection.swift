@@ -72,6 +72,15 @@ public struct FrameSelector {
         }
     }
 
+    /// Samples exactly the frames `indices` (the detector builder's chosen frames of a video).
+    public init(indices: Set<Int>) {
+        self.indices = indices
+        every = nil
+        interval = nil
+        expected = indices.count
+        wantsLastFrame = false
+    }
+
     /// Whether every frame is sampled.
     public var takesEveryFrame: Bool { every == 1 }
 
