@@ -181,11 +181,12 @@ public final class FaceAlterer {
 
         var bodyTime = 0.0
         let loopStart = Clock.now
-        // Shot changes are found on previews, as `deepfake score` finds them, so both see the same tracks.
-        let frames = try reader.frames(.all)
-        while let frame = try frames.nextPreviewed(previewSide: VideoFaceFinder.previewSide, full: { _, _ in true }) {
+        // The frame walk `deepfake score` uses, every frame sampled (decoded ahead on its own
+        // thread): shot changes on previews, as `score` finds them, so both see the same tracks.
+        var selector = FrameSelector(.all, frameCount: info.frameCount)
+        try SampledFrameWalk.run(reader, selector: &selector, frameCount: info.frameCount) { frame in
             let t = Clock.now
-            let image = frame.image!
+            guard let image = frame.image else { return }
             images[frame.index] = image
             let finished = reencodeOnly
                 ? [FaceTracker.FinishedFrame(frameIndex: frame.index, time: frame.time, boxes: [])]
