@@ -23,11 +23,8 @@ struct ScoreCommandTests {
         return url.path
     }
 
-    static func sharedOrSkip(_ path: String, _ test: String = #function) -> Bool {
-        if FileManager.default.fileExists(atPath: path) { return true }
-        print("SKIP \(test): \(path) is absent (see DESIGN.md, Testing)")
-        return false
-    }
+    /// Whether `../shared/data` is there; tests that read it are disabled otherwise (counted as skipped).
+    static var hasSharedData: Bool { FileManager.default.fileExists(atPath: CLI.sharedData.path) }
 
     @Test func helpMatchesItsSnapshots() throws {
         let score = try CLI.run(["score", "--help"])
@@ -38,8 +35,7 @@ struct ScoreCommandTests {
         try expectSnapshot(evaluate.stdout, named: "help-evaluate-detector")
     }
 
-    @Test func aBrokenInputIsAnErrorEntryWhileTheOthersAreScored() throws {
-        guard Self.sharedOrSkip(Self.hamilton), Self.sharedOrSkip(Self.noFace) else { return }
+    @Test(.enabled(if: ScoreCommandTests.hasSharedData, "../shared/data is absent (see DESIGN.md, Testing)")) func aBrokenInputIsAnErrorEntryWhileTheOthersAreScored() throws {
         let out = try CLI.scratch()
         let model = try Self.detector(in: out)
         let empty = CLI.fixture("empty.mp4")
@@ -70,8 +66,7 @@ struct ScoreCommandTests {
         #expect(!CLI.files(in: out).contains { $0.hasPrefix(".") })
     }
 
-    @Test func oneInputWritesOneReportAndASelfContainedPage() throws {
-        guard Self.sharedOrSkip(Self.hamilton) else { return }
+    @Test(.enabled(if: ScoreCommandTests.hasSharedData, "../shared/data is absent (see DESIGN.md, Testing)")) func oneInputWritesOneReportAndASelfContainedPage() throws {
         let out = try CLI.scratch()
         let model = try Self.detector(in: out)
         let page = out.appendingPathComponent("report.html").path

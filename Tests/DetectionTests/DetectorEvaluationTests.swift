@@ -70,8 +70,8 @@ import Testing
         #expect(try JSONSchemaValidator(schemaFile: Self.schema).validate(result.json()) == [])
     }
 
-    @Test func truthFileLabelsFramesAndUnmatchedAlteredFramesAreListed() throws {
-        guard let clip = ScoringFixtures.sharedOrSkip(ScoringFixtures.hamilton) else { return }
+    @Test(.enabled(if: ScoringFixtures.hasSharedData, ScoringFixtures.sharedDataAbsent)) func truthFileLabelsFramesAndUnmatchedAlteredFramesAreListed() throws {
+        let clip = ScoringFixtures.hamilton
         let scorer = try ScoringFixtures.scorer()
         let report = scorer.score(clip).report
         let faces = report.tracks.flatMap(\.faces).sorted { $0.frame < $1.frame }

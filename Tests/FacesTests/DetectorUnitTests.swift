@@ -50,8 +50,8 @@ struct DetectorUnitTests {
         #expect(RectangleGrouping.group(a + inner, threshold: 3).count == 1)
     }
 
-    @Test func scalesFollowOpenCVsRounding() throws {
-        guard let path = TestPaths.cascadeOrSkip("haarcascade_frontalface_default", "scalesFollowOpenCVsRounding") else { return }
+    @Test(.enabled(if: TestPaths.hasCascades, TestPaths.cascadesAbsent)) func scalesFollowOpenCVsRounding() throws {
+        let path = try TestPaths.cascade("haarcascade_frontalface_default")
         let detector = CascadeDetector(cascade: try Cascade.load(path: path))
         let scales = detector.scales(width: 640, height: 360, settings: DetectionSettings(minSize: 40))
         // 24·1.1^k rounds to ≥ 40 first at k = 6 (42.5) and stays ≤ 360 rows up to k = 28 (356.9).
@@ -75,8 +75,8 @@ struct DetectorUnitTests {
         #expect(GrayImage(image).pixels == [76, 150, 29])
     }
 
-    @Test func aBlankFrameHasNoFaces() throws {
-        guard let path = TestPaths.cascadeOrSkip("haarcascade_frontalface_default", "aBlankFrameHasNoFaces") else { return }
+    @Test(.enabled(if: TestPaths.hasCascades, TestPaths.cascadesAbsent)) func aBlankFrameHasNoFaces() throws {
+        let path = try TestPaths.cascade("haarcascade_frontalface_default")
         let detector = CascadeDetector(cascade: try Cascade.load(path: path))
         #expect(detector.detect(in: RGBImage(width: 200, height: 150, fill: (120, 120, 120))).isEmpty)
     }
@@ -84,10 +84,11 @@ struct DetectorUnitTests {
 
 /// The scan evaluates a stump cascade's first stage for eight windows at once; every window must
 /// come out exactly as when evaluated alone (same candidates, in the same order).
-@Test(arguments: ["haarcascade_frontalface_default", "haarcascade_frontalface_alt", "haarcascade_profileface"])
+@Test(.enabled(if: TestPaths.hasCascades, TestPaths.cascadesAbsent), .enabled(if: TestPaths.hasSharedData, TestPaths.sharedDataAbsent),
+      arguments: ["haarcascade_frontalface_default", "haarcascade_frontalface_alt", "haarcascade_profileface"])
 func eightWindowFirstStageGivesTheSameCandidatesAsOneAtATime(name: String) throws {
-    guard let path = TestPaths.cascadeOrSkip(name, "eightWindowFirstStage"),
-          let data = TestPaths.sharedDataOrSkip("eightWindowFirstStage") else { return }
+    let path = try TestPaths.cascade(name)
+    let data = TestPaths.sharedData
     let detector = CascadeDetector(cascade: try Cascade.load(path: path))
     let folder = data.appendingPathComponent("face_recognition/images")
     let names = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".jpg") || $0.hasSuffix(".png") }.sorted()

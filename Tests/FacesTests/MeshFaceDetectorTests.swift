@@ -11,7 +11,6 @@ import TestSupport
 struct MeshFaceDetectorTests {
     static let files = FaceModelFiles(directory: MediaPipeModels.directory.path)
     static let sharedData = TestPaths.sharedData
-    static var hasSharedData: Bool { FileManager.default.fileExists(atPath: sharedData.path) }
 
     /// Frames `indices` of a video, upright RGB.
     static func frames(_ path: String, _ indices: [Int]) throws -> [Int: RGBImage] {
@@ -25,8 +24,8 @@ struct MeshFaceDetectorTests {
         return out
     }
 
-    @Test("a talking head: one face, keypoints in place, landmarks on it, and tracked from them",
-          .enabled(if: MeshFaceDetectorTests.hasSharedData, "../shared/data is absent"))
+    @Test("a talking head: one face, keypoints in place, landmarks on it, and tracked from them", .enabled(if: TestPaths.hasCascades, TestPaths.cascadesAbsent),
+          .enabled(if: TestPaths.hasSharedData, TestPaths.sharedDataAbsent))
     func talkingHead() throws {
         let path = Self.sharedData.appendingPathComponent("liveportrait/videos/driving_d13.mp4").path
         let images = try Self.frames(path, [0, 1, 30])
@@ -54,7 +53,8 @@ struct MeshFaceDetectorTests {
                 && Double($0.y) > b.y - 0.3 * b.height && Double($0.y) < b.y + 1.3 * b.height
         })
         // The cascade frames the same face: boxes overlap well.
-        if let cascade = TestPaths.cascadeOrSkip("haarcascade_frontalface_default", #function) {
+        do {
+            let cascade = try TestPaths.cascade("haarcascade_frontalface_default")
             let haar = FaceDetector(frontal: try Cascade.load(path: cascade)).detect(in: images[0]!)
             #expect(haar.contains { $0.box.iou(face.box) > 0.6 }, "cascade \(haar.map(\.box)), mesh \(face.box)")
         }

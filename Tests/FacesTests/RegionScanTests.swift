@@ -6,13 +6,13 @@ import Testing
 
 /// Scanning near known faces (between full scans on consecutive frames).
 @Suite struct RegionScanTests {
-    static func astronaut() throws -> GrayImage? {
-        guard let data = TestPaths.sharedDataOrSkip("RegionScanTests") else { return nil }
-        return GrayImage(try ImageFile.read(data.appendingPathComponent("scikit-image/astronaut.png").path))
+    static func astronaut() throws -> GrayImage {
+        GrayImage(try ImageFile.read(TestPaths.sharedData.appendingPathComponent("scikit-image/astronaut.png").path))
     }
 
-    @Test func scanNearAFaceFindsTheFullScansBoxAndNothingElsewhere() throws {
-        guard let gray = try Self.astronaut() else { return }
+    @Test(.enabled(if: TestPaths.hasSharedData, TestPaths.sharedDataAbsent))
+    func scanNearAFaceFindsTheFullScansBoxAndNothingElsewhere() throws {
+        let gray = try Self.astronaut()
         let detector = FaceDetector(frontal: try Cascade.named(CascadeLocator.defaultName))
         let full = detector.detect(in: gray)
         #expect(full.count == 1, "astronaut.png has one face: \(full)")
@@ -28,8 +28,9 @@ import Testing
         #expect(detector.detect(in: gray, near: [FaceBox(x: -900, y: -900, width: 100, height: 100)]).isEmpty)
     }
 
-    @Test func samplesFarApartAreAlwaysScannedWhole() throws {
-        guard let gray = try Self.astronaut() else { return }
+    @Test(.enabled(if: TestPaths.hasSharedData, TestPaths.sharedDataAbsent))
+    func samplesFarApartAreAlwaysScannedWhole() throws {
+        let gray = try Self.astronaut()
         let rgb = RGBImage(width: gray.width, height: gray.height, pixels: gray.pixels.flatMap { [$0, $0, $0] })
         let detector = FaceDetector(frontal: try Cascade.named(CascadeLocator.defaultName))
         func scans(times: [Double]) -> (full: Int, near: Int, faces: Int) {

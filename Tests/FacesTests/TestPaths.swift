@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 
 /// Paths the Faces tests read: the repository root (from this file's path), the committed fixtures,
 /// and `../shared/data` beside the repository.
@@ -8,20 +9,23 @@ enum TestPaths {
     static let fixtures = repositoryRoot.appendingPathComponent("fixtures/faces")
     static let sharedData = repositoryRoot.appendingPathComponent("../shared/data").standardizedFileURL
 
-    /// The shared data folder, or `nil` with a printed reason when it is absent.
-    static func sharedDataOrSkip(_ test: String) -> URL? {
-        if FileManager.default.fileExists(atPath: sharedData.path) { return sharedData }
-        print("SKIP \(test): \(sharedData.path) is absent (see DESIGN.md, Testing)")
-        return nil
-    }
+    /// Whether `../shared/data` is there; tests that read it are disabled otherwise, with
+    /// ``sharedDataAbsent`` as the reason, so they count as skipped rather than passed.
+    static var hasSharedData: Bool { FileManager.default.fileExists(atPath: sharedData.path) }
+    static let sharedDataAbsent: Comment = "../shared/data is absent (see DESIGN.md, Testing)"
 
-    /// OpenCV's cascades as opencv-data installs them, or `nil` with a printed reason.
-    static func cascadeOrSkip(_ name: String, _ test: String) -> String? {
-        for dir in ["/usr/share/opencv4/haarcascades", "/usr/share/opencv4/lbpcascades"] {
-            let path = "\(dir)/\(name).xml"
-            if FileManager.default.fileExists(atPath: path) { return path }
-        }
-        print("SKIP \(test): \(name).xml not installed (apt-get install opencv-data)")
-        return nil
+    /// Where opencv-data installs OpenCV's cascades.
+    static let cascadeDirectories = ["/usr/share/opencv4/haarcascades", "/usr/share/opencv4/lbpcascades"]
+    /// Whether opencv-data is installed (tests that load its cascades are disabled otherwise).
+    static var hasCascades: Bool {
+        FileManager.default.fileExists(atPath: cascadeDirectories[0] + "/haarcascade_frontalface_default.xml")
+    }
+    static let cascadesAbsent: Comment = "OpenCV's cascades are not installed (apt-get install opencv-data, or make deps)"
+
+    /// The path of cascade `name` as opencv-data installs it.
+    /// - Throws: when it is missing although opencv-data is installed (a test failure, not a skip).
+    static func cascade(_ name: String) throws -> String {
+        let paths = cascadeDirectories.map { "\($0)/\(name).xml" }
+        return try #require(paths.first { FileManager.default.fileExists(atPath: $0) }, "\(name).xml is not in \(cascadeDirectories)")
     }
 }
