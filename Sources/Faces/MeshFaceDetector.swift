@@ -49,15 +49,9 @@ public final class MeshFaceDetector: FrameFaceDetector {
     /// frame a face exactly as a detector trained on cascade crops saw them, while the faces
     /// themselves are still only those FaceMesh confirms.
     public let cascadeBoxes: FaceDetector?
-    /// Faces whose box came from the cascade, and from the landmarks, so far.
-    public private(set) var cascadeBoxCount = 0
-    public private(set) var landmarkBoxCount = 0
     private let detectors: [(model: TFLiteModel, decoder: BlazeFaceDecoder, input: ImageToTensor)]
     private let mesh: TFLiteModel
 
-    /// Counts of the work done so far (for benchmarks and reports).
-    public private(set) var detectorRuns = 0
-    public private(set) var meshRuns = 0
 
     /// Loads BlazeFace and FaceMesh from `files`, their hashes checked.
     public init(files: FaceModelFiles, settings: Settings = .init(), landmarkBox: LandmarkBox = .cascadeEquivalent,
@@ -104,7 +98,6 @@ public final class MeshFaceDetector: FrameFaceDetector {
         for (model, decoder, input) in detectors {
             let tensor = input.convert(image)
             let outputs = run(model, tensor.values)
-            detectorRuns += 1
             let kept = found
             for raw in decoder.detect(regressors: outputs[0], scores: outputs[1]) {
                 let d = tensor.toImage(raw)
@@ -116,12 +109,21 @@ public final class MeshFaceDetector: FrameFaceDetector {
         return found
     }
 
+    /// FaceMesh's region for a face ``detectFaces(in:)`` found (frame pixels): MediaPipe's
+    /// detection-to-ROI step, turned by the eye keypoints and enlarged 1.5×; nil when degenerate.
+    public static func landmarkROI(box: FaceBox, keypoints: [SIMD2<Float>], imageWidth: Int, imageHeight: Int) -> RotatedRect? {
+        let w = Float(imageWidth), h = Float(imageHeight)
+        let normalized = FaceDetection(
+            box: NormalizedBox(xmin: Float(box.x) / w, ymin: Float(box.y) / h, width: Float(box.width) / w, height: Float(box.height) / h),
+            keypoints: keypoints.map { $0 / SIMD2(w, h) }, score: 0)
+        return FaceMeshGeometry.roi(detection: normalized, frameWidth: imageWidth, frameHeight: imageHeight)
+    }
+
     /// FaceMesh on a turned rectangle of the frame: the 468 landmarks in frame pixels and the
     /// face-presence probability.
     public func landmarks(in image: RGBImage, roi: RotatedRect) -> (landmarks: [SIMD3<Float>], presence: Float) {
         let tensor = ImageToTensor.faceMesh.convert(image, roi: roi)
         let outputs = run(mesh, tensor.values)
-        meshRuns += 1
         let points = FaceMeshGeometry.projectLandmarks(outputs[0], roi: tensor.roi)
         return (points, FaceMeshGeometry.presence(logit: outputs[1].first ?? -.infinity))
     }
@@ -140,11 +142,8 @@ public final class MeshFaceDetector: FrameFaceDetector {
     public func detect(in image: RGBImage) -> [Detection] {
         var found: [Detection] = []
         for face in detectFaces(in: image) {
-            let raw = FaceDetection(
-                box: NormalizedBox(xmin: Float(face.box.x) / Float(image.width), ymin: Float(face.box.y) / Float(image.height),
-                                   width: Float(face.box.width) / Float(image.width), height: Float(face.box.height) / Float(image.height)),
-                keypoints: face.keypoints.map { $0 / SIMD2(Float(image.width), Float(image.height)) }, score: face.score)
-            guard let roi = FaceMeshGeometry.roi(detection: raw, frameWidth: image.width, frameHeight: image.height) else { continue }
+            guard let roi = Self.landmarkROI(box: face.box, keypoints: face.keypoints, imageWidth: image.width, imageHeight: image.height)
+            else { continue }
             if var detection = meshDetection(in: image, roi: roi) {
                 detection.shape?.detectionScore = face.score
                 found.append(detection)
@@ -194,12 +193,7 @@ public final class MeshFaceDetector: FrameFaceDetector {
                     FaceBox(x: $0.box.x + Double(x0), y: $0.box.y + Double(y0), width: $0.box.width, height: $0.box.height)
                 }
             }
-            if let best = found.max(by: { $0.iou(box) < $1.iou(box) }), best.iou(box) >= 0.5 {
-                chosen = best
-                cascadeBoxCount += 1
-            } else {
-                landmarkBoxCount += 1
-            }
+            if let best = found.max(by: { $0.iou(box) < $1.iou(box) }), best.iou(box) >= 0.5 { chosen = best }
         }
         return Detection(box: chosen, neighbors: 0, shape: shape)
     }

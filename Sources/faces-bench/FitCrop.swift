@@ -28,13 +28,7 @@ struct FitCrop: ParsableCommand {
     func run() throws {
         let detector = CascadeDetector(cascade: try Cascade.named(CascadeLocator.defaultName))
         let settings = DetectionSettings(scaleFactor: 1.1, minNeighbors: 5, minSize: 40)
-        let index = try String(contentsOfFile: utkface + "/index.csv", encoding: .utf8)
-        var files: [String] = []
-        for line in index.components(separatedBy: .newlines).dropFirst() where !line.isEmpty {
-            let cols = line.split(separator: ",", omittingEmptySubsequences: false)
-            if cols.last.map({ String($0).trimmingCharacters(in: .whitespaces) }) == split { files.append(String(cols[0])) }
-        }
-        if limit > 0 { files = Array(files.prefix(limit)) }
+        let files = try utkfaceFiles(utkface, split: split, limit: limit)
         var dx: [Double] = [], dy: [Double] = [], k: [Double] = [], rows: [[String: Double]] = []
         var found = 0
         for file in files {

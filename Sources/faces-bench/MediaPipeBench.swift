@@ -53,11 +53,8 @@ struct MediaPipeBench: ParsableCommand {
                 meshes = []
                 if !noMesh {
                     for face in faces {
-                        let raw = FaceDetection(
-                            box: NormalizedBox(xmin: Float(face.box.x) / Float(image.width), ymin: Float(face.box.y) / Float(image.height),
-                                               width: Float(face.box.width) / Float(image.width), height: Float(face.box.height) / Float(image.height)),
-                            keypoints: face.keypoints.map { $0 / SIMD2(Float(image.width), Float(image.height)) }, score: face.score)
-                        guard let roi = FaceMeshGeometry.roi(detection: raw, frameWidth: image.width, frameHeight: image.height) else { continue }
+                        guard let roi = MeshFaceDetector.landmarkROI(
+                            box: face.box, keypoints: face.keypoints, imageWidth: image.width, imageHeight: image.height) else { continue }
                         meshes.append(detector.landmarks(in: image, roi: roi))
                     }
                 }
@@ -108,15 +105,7 @@ struct ChipOptions: ParsableArguments {
     var models: String?
 
     /// The chip file names of the split.
-    func files() throws -> [String] {
-        let index = try String(contentsOfFile: utkface + "/index.csv", encoding: .utf8)
-        var files: [String] = []
-        for line in index.components(separatedBy: .newlines).dropFirst() where !line.isEmpty {
-            let cols = line.split(separator: ",", omittingEmptySubsequences: false)
-            if cols.last.map({ String($0).trimmingCharacters(in: .whitespacesAndNewlines) }) == split { files.append(String(cols[0])) }
-        }
-        return limit > 0 ? Array(files.prefix(limit)) : files
-    }
+    func files() throws -> [String] { try utkfaceFiles(utkface, split: split, limit: limit) }
 
     /// Calls `body` with each chip's prepared frame, the chip's side in it and its padding.
     func forEachChip(_ body: (_ frame: RGBImage, _ side: Int, _ padding: Int) throws -> Void) throws {
@@ -128,6 +117,17 @@ struct ChipOptions: ParsableArguments {
                      side, padding)
         }
     }
+}
+
+/// The file names of one split of UTKFace's `index.csv` (its last column), at most `limit` (0: all).
+func utkfaceFiles(_ utkface: String, split: String, limit: Int) throws -> [String] {
+    let index = try String(contentsOfFile: utkface + "/index.csv", encoding: .utf8)
+    var files: [String] = []
+    for line in index.components(separatedBy: .newlines).dropFirst() where !line.isEmpty {
+        let cols = line.split(separator: ",", omittingEmptySubsequences: false)
+        if cols.last.map({ String($0).trimmingCharacters(in: .whitespacesAndNewlines) }) == split { files.append(String(cols[0])) }
+    }
+    return limit > 0 ? Array(files.prefix(limit)) : files
 }
 
 /// The largest face whose box centre lies inside the chip.
