@@ -112,7 +112,7 @@ public enum DetectorCropSources {
         do {
             let total = try VideoFaceCrops.frameCount(path: path)
             let chosen = Set(VideoFaceCrops.evenly(Array(0..<total), count: frames))
-            found = try VideoFaceCrops.crops(path: path, frames: chosen, finder: VideoFaceFinder(detector: detector),
+            found = try VideoFaceCrops.crops(path: path, frames: chosen, detector: detector,
                                              convention: convention, size: size)
         } catch {
             throw DetectorError(.invalidData, path: path, "cannot read the video: \(error). Check it with `deepfake probe`")
@@ -153,7 +153,7 @@ public enum DetectorCropSources {
         let matched: [VideoFaceCrops.Crop]
         do {
             let chosen = Set(VideoFaceCrops.evenly(TruthMatching.alteredFrames(truth), count: frames))
-            let found = try VideoFaceCrops.crops(path: path, frames: chosen, finder: VideoFaceFinder(detector: detector),
+            let found = try VideoFaceCrops.crops(path: path, frames: chosen, detector: detector,
                                                  convention: convention, size: size)
             matched = TruthMatching.fakeCrops(found, truth: truth)
         } catch {

@@ -3,10 +3,9 @@ import Faces
 import Foundation
 import Media
 
-/// Video → tracked face crops through ``SampledFrameWalk`` (previews of the frames decoded for shot
-/// changes; the chosen frames at full size), faces found and tracked on the chosen ones with
-/// ``VideoFaceFinder``, each tracked box cut by the crop convention. The detector builder's reader
-/// of real and altered videos.
+/// Video → tracked face crops through ``TrackedFaceStream`` (the walk `score`, `faces` and `alter`
+/// take: previews of the frames decoded for shot changes, the chosen frames at full size), each
+/// tracked box cut by the crop convention. The detector builder's reader of real and altered videos.
 public enum VideoFaceCrops {
     /// One face in one sampled frame.
     public struct Crop: Sendable {
@@ -29,34 +28,23 @@ public enum VideoFaceCrops {
     /// - Parameters:
     ///   - path: the video.
     ///   - frames: the frame indices whose faces are wanted.
-    ///   - finder: a fresh face finder for this video.
+    ///   - detector: the face detector (a fresh face finder is made for this video).
     ///   - convention: how crops are cut around boxes.
     ///   - size: the crop side.
     /// - Throws: `MediaError` when the video cannot be read.
     public static func crops(
-        path: String, frames: Set<Int>, finder: VideoFaceFinder, convention: CropConvention, size: Int
+        path: String, frames: Set<Int>, detector: any FrameFaceDetector, convention: CropConvention, size: Int
     ) throws -> [Crop] {
         let reader = try VideoReader(path: path)
-        var images: [Int: RGBImage] = [:]
+        let stream = TrackedFaceStream(detector: detector, settings: .init(crop: .box(convention, size: size)))
         var out: [Crop] = []
-        func emit(_ finished: [FaceTracker.FinishedFrame]) {
-            for frame in finished {
-                guard let image = images.removeValue(forKey: frame.frameIndex) else { continue }
-                for tracked in frame.boxes {
-                    out.append(Crop(
-                        frameIndex: frame.frameIndex, time: frame.time, track: tracked.trackID, box: tracked.box,
-                        image: FaceCrop.crop(image, box: tracked.box, convention: convention, size: size)))
-                }
+        var selector = FrameSelector(indices: frames)
+        try stream.run(reader, selector: &selector, frameCount: reader.info.frameCount) { frame in
+            for (tracked, crop) in zip(frame.faces, frame.crops) {
+                guard let crop else { continue }
+                out.append(Crop(frameIndex: frame.index, time: frame.time, track: tracked.trackID, box: tracked.box, image: crop))
             }
         }
-        // The frame walk `deepfake score` and `deepfake faces` use: shot changes on previews, faces
-        // on the full-size chosen frames, frames nothing needs left undecoded.
-        var selector = FrameSelector(indices: frames)
-        try SampledFrameWalk.run(reader, selector: &selector, frameCount: reader.info.frameCount) { frame in
-            if let image = frame.image { images[frame.index] = image }
-            emit(finder.process(frameIndex: frame.index, time: frame.time, preview: frame.preview, image: frame.image))
-        }
-        emit(finder.finish())
         return out.sorted { ($0.frameIndex, $0.track) < ($1.frameIndex, $1.track) }
     }
 

@@ -104,6 +104,13 @@ public final class VideoScorer {
         ]) { a, _ in a }
     }
 
+    /// How the face stream walks an input for this scorer: tracking at the detection interval, the
+    /// model's crop convention and size.
+    var streamSettings: TrackedFaceStream.Settings {
+        .init(finder: .tracking(detectEvery: settings.detectionInterval), crop: .box(model.crop, size: model.imageSize),
+              decodeAll: settings.decodeAll)
+    }
+
     /// Scores crops already cut at the model's size, in batches of `settings.batchSize`.
     public func scoreCrops(_ crops: [RGBImage]) -> [Double] {
         var scores: [Double] = []
@@ -162,7 +169,7 @@ private final class ScoringRun {
     }
 
     func scoreImage(progress: (Int, Int?) -> Void) throws {
-        var t = now()
+        let t = now()
         let image = try ImageFile.read(path)
         timings["decode", default: 0] += seconds(since: t)
         input.container = "image"
@@ -170,19 +177,18 @@ private final class ScoringRun {
         input.width = image.width
         input.height = image.height
         input.frameCount = 1
-        t = now()
-        let finder = VideoFaceFinder(detector: scorer.detector)
-        let done = finder.process(frameIndex: 0, time: 0, image: image, sampled: true) + finder.finish()
-        timings["detect", default: 0] += seconds(since: t)
+        let stream = TrackedFaceStream(detector: scorer.detector, settings: scorer.streamSettings)
         sampledFrames.append((0, 0))
         framesRead = 1
-        for frame in done { cut(frame, from: image) }
+        try stream.run(image: image) { frame in take(frame) }
+        timings["detect", default: 0] += stream.timings.detect
+        timings["crop", default: 0] += stream.timings.crop
         progress(1, 1)
         flush()
     }
 
     func scoreVideo(progress: (Int, Int?) -> Void) throws {
-        var t = now()
+        let t = now()
         let reader = try VideoReader(path: path)
         let info = reader.info
         input.container = info.container
@@ -196,63 +202,39 @@ private final class ScoringRun {
         var selector = FrameSelector(scorer.settings.sampling, frameCount: frameCount)
         timings["decode", default: 0] += seconds(since: t)
 
-        let finder = VideoFaceFinder(
-            detector: scorer.detector,
-            settings: .tracking(detectEvery: scorer.settings.detectionInterval))
-        var images: [Int: RGBImage] = [:]
-        func release(_ frames: [FaceTracker.FinishedFrame]) {
-            for frame in frames {
-                if let image = images.removeValue(forKey: frame.frameIndex) { cut(frame, from: image) }
-            }
+        let stream = TrackedFaceStream(detector: scorer.detector, settings: scorer.streamSettings)
+        let expected = selector.expected
+        try stream.run(reader, selector: &selector, frameCount: frameCount, sampled: { progress($0, expected) }) { frame in
+            sampledFrames.append((frame.index, frame.time))
+            take(frame)
             if pending.count >= scorer.settings.batchSize { flush() }
         }
-        let expected = selector.expected
-        let walkStart = now()
-        var bodySeconds = 0.0
-        let (read, iterator) = try SampledFrameWalk.run(
-            reader, selector: &selector, frameCount: frameCount, decodeAll: scorer.settings.decodeAll
-        ) { frame in
-            let t = now()
-            if let image = frame.image {
-                images[frame.index] = image
-                sampledFrames.append((frame.index, frame.time))
-                progress(sampledFrames.count, expected)
-            }
-            let finished = finder.process(frameIndex: frame.index, time: frame.time, preview: frame.preview, image: frame.image)
-            timings["detect", default: 0] += seconds(since: t)
-            release(finished)
-            bodySeconds += seconds(since: t)
-        }
-        framesRead = read
-        timings["decode", default: 0] += seconds(since: walkStart) - bodySeconds
-        t = now()
-        let rest = finder.finish()
-        timings["detect", default: 0] += seconds(since: t)
-        release(rest)
+        framesRead = stream.framesRead
+        timings["decode", default: 0] += stream.timings.decode
+        timings["detect", default: 0] += stream.timings.detect
+        timings["crop", default: 0] += stream.timings.crop
         flush()
         input.frameCount = framesRead
         if let header = info.frameCount, header != framesRead {
             warnings.append("the container's header gives \(header) frames; \(framesRead) decoded")
         }
-        if iterator.damagedPackets > 0 {
-            warnings.append("the decoder skipped \(iterator.damagedPackets) damaged packets")
+        if stream.damagedPackets > 0 {
+            warnings.append("the decoder skipped \(stream.damagedPackets) damaged packets")
         }
-        if !finder.shotChanges.isEmpty {
-            warnings.append("\(finder.shotChanges.count) shot changes (at frames \(finder.shotChanges.map(String.init).joined(separator: ", "))); tracks end at each")
+        if !stream.shotChanges.isEmpty {
+            warnings.append("\(stream.shotChanges.count) shot changes (at frames \(stream.shotChanges.map(String.init).joined(separator: ", "))); tracks end at each")
         }
         if framesRead == 0 {
             throw MediaError(.corruptStream, path: path, reason: "no frame could be decoded", hint: "Check that the video plays; re-encode it")
         }
     }
 
-    /// Cuts the crops of a finished frame into the pending batch.
-    func cut(_ frame: FaceTracker.FinishedFrame, from image: RGBImage) {
-        let t = now()
-        for tracked in frame.boxes {
-            let crop = FaceCrop.crop(image, box: tracked.box, convention: scorer.model.crop, size: scorer.model.imageSize)
-            pending.append((crop, frame.frameIndex, frame.time, tracked.trackID, tracked.box, tracked.shape?.keypoints))
+    /// Queues the crops of a tracked frame for scoring.
+    func take(_ frame: TrackedFrame) {
+        for (tracked, crop) in zip(frame.faces, frame.crops) {
+            guard let crop else { continue }
+            pending.append((crop, frame.index, frame.time, tracked.trackID, tracked.box, tracked.shape?.keypoints))
         }
-        timings["crop", default: 0] += seconds(since: t)
     }
 
     /// Scores the pending crops.

@@ -130,8 +130,8 @@ public final class FaceAlterer {
         let writer = try VideoWriter(
             path: output, width: info.uprightWidth, height: info.uprightHeight, frameRate: info.frameRate,
             options: .init(crf: settings.crf, preset: settings.preset, audioSource: info.hasAudio ? input : nil))
-        let finder = VideoFaceFinder(detector: detector, settings: .init(detectEvery: settings.detectEvery))
-        let reencodeOnly = settings.mode == .reencode
+        let stream = TrackedFaceStream(detector: detector, settings: .init(
+            finder: .init(detectEvery: settings.detectEvery), findFaces: settings.mode != .reencode))
         var smoother = BoxSmoother(radius: settings.smoothingRadius)
         var filter = ShortTrackFilter(
             minDetections: settings.minTrackDetections,
@@ -179,26 +179,18 @@ public final class FaceAlterer {
             }
         }
 
-        var bodyTime = 0.0
-        let loopStart = Clock.now
-        // The frame walk `deepfake score` uses, every frame sampled (decoded ahead on its own
-        // thread): shot changes on previews, as `score` finds them, so both see the same tracks.
+        // The face stream `score` uses, every frame sampled (decoded ahead on its own thread):
+        // shot changes on previews, as `score` finds them, so both see the same tracks.
         var selector = FrameSelector(.all, frameCount: info.frameCount)
-        try SampledFrameWalk.run(reader, selector: &selector, frameCount: info.frameCount) { frame in
-            let t = Clock.now
-            guard let image = frame.image else { return }
-            images[frame.index] = image
-            let finished = reencodeOnly
-                ? [FaceTracker.FinishedFrame(frameIndex: frame.index, time: frame.time, boxes: [])]
-                : finder.process(frameIndex: frame.index, time: frame.time, preview: frame.preview, image: image)
-            timings["detect"]! += Clock.now - t
-            try render(smoother.push(filter.push(finished)), flush: false)
-            bodyTime += Clock.now - t
+        try stream.run(reader, selector: &selector, frameCount: info.frameCount) { frame in
+            images[frame.index] = frame.image
+            try render(smoother.push(filter.push([frame.finished])), flush: false)
         }
-        timings["decode"] = Clock.now - loopStart - bodyTime
-        try render(smoother.push(filter.push(finder.finish()) + filter.flush()) + smoother.flush(), flush: true)
-        summary.tracks = finder.trackCount - filter.dropped.count
-        if summary.facesAltered == 0 && !allowUnchanged && !reencodeOnly {
+        timings["decode"] = stream.timings.decode
+        timings["detect"] = stream.timings.detect
+        try render(smoother.push(filter.flush()) + smoother.flush(), flush: true)
+        summary.tracks = stream.trackCount - filter.dropped.count
+        if summary.facesAltered == 0 && !allowUnchanged && settings.mode != .reencode {
             throw AlterError(.noFace, path: input,
                              "no face was found in \(summary.framesRead) frames, so nothing was altered and no output was written. "
                                 + "Try --min-face smaller than \(settings.minFace), or pass --allow-unchanged to write the copy anyway")
@@ -224,12 +216,12 @@ public final class FaceAlterer {
             throw AlterError(.unsupportedOutput, path: output, "an altered image is written as PNG (lossless); name the output *.png")
         }
         var picture = try ImageFile.read(input)
-        let finder = VideoFaceFinder(detector: detector)
-        let frames = settings.mode == .reencode
-            ? [] : finder.process(frameIndex: 0, time: 0, image: picture, sampled: true) + finder.finish()
+        let stream = TrackedFaceStream(detector: detector, settings: .init(findFaces: settings.mode != .reencode))
+        var frames: [FaceTracker.FinishedFrame] = []
+        try stream.run(image: picture) { frames.append($0.finished) }
         var summary = AlterSummary()
         summary.framesRead = 1
-        summary.tracks = finder.trackCount
+        summary.tracks = stream.trackCount
         let boxes = frames.flatMap(\.boxes)
         if boxes.isEmpty && !allowUnchanged && settings.mode != .reencode {
             throw AlterError(.noFace, path: input,

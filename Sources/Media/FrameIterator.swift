@@ -7,12 +7,10 @@ public final class FrameIterator {
     private let info: VideoInfo
     private let rotation: Int
     private let sampling: FrameSampling
-    /// Indices still wanted, for `.evenly`, ascending.
-    private var wanted: [Int] = []
-    private var wantedPosition = 0
+    /// Which decoded frames are handed out (every mode but `.timestamps`): ``FrameSelector``'s rules.
+    private var selector: FrameSelector?
     /// Times still wanted, for `.timestamps`, ascending.
     private var times: [Double] = []
-    private var nextFPSTime: Double?
     /// The index the next decoded frame will have (when no frames are skipped).
     private var decodedIndex = 0
     /// Every frame's presentation timestamp in display order, while frames may be skipped
@@ -30,33 +28,11 @@ public final class FrameIterator {
         self.sampling = sampling
         converter = PixelConverter(maxSide: options.maxSide)
         rotation = options.applyRotation ? info.rotation : 0
-        switch sampling {
-        case .every(let n):
-            precondition(n >= 1, "FrameSampling.every needs n >= 1, got \(n)")
-        case .evenly(let count):
-            precondition(count >= 1, "FrameSampling.evenly needs count >= 1, got \(count)")
-            wanted = Self.evenlySpaced(count: count, total: totalFrames ?? 0)
-        case .fps(let rate):
-            precondition(rate > 0, "FrameSampling.fps needs a positive rate, got \(rate)")
-        case .timestamps(let list):
+        if case .timestamps(let list) = sampling {
             times = list.sorted()
-        case .all:
-            break
+        } else if let mode = ScoreSampling(sampling) {
+            selector = FrameSelector(mode, frameCount: totalFrames)
         }
-    }
-
-    /// `floor(i * (total - 1) / (count - 1))` for i in 0..<count, without repeats: NumPy's
-    /// `linspace(0, total - 1, count, dtype=int)`.
-    static func evenlySpaced(count: Int, total: Int) -> [Int] {
-        guard total > 0 else { return [] }
-        if count >= total { return Array(0..<total) }
-        if count == 1 { return [0] }
-        var result: [Int] = []
-        for i in 0..<count {
-            let index = Int((Double(i) * Double(total - 1) / Double(count - 1)).rounded(.down))
-            if result.last != index { result.append(index) }
-        }
-        return result
     }
 
     /// Packets the decoder rejected as damaged and skipped so far.
@@ -71,10 +47,10 @@ public final class FrameIterator {
         while session.decodeNext() {
             let index = nextIndex()
             let time = currentTime(index: index)
-            if select(index: index, time: time) {
+            if selector?.take(index: index, time: time) ?? false {
                 return DecodedFrame(index: index, time: time, image: try image())
             }
-            if case .evenly = sampling, wantedPosition >= wanted.count { break }
+            if let last = selector?.lastWanted, index >= last { break }
         }
         done = true
         if let error = session.readError { throw error }
@@ -160,26 +136,6 @@ public final class FrameIterator {
         // A frame whose timestamp is not a packet's (never seen on trusted streams) follows the last.
         lastIndex = low < presentation.count && presentation[low] == pts && low > lastIndex ? low : lastIndex + 1
         return lastIndex
-    }
-
-    private func select(index: Int, time: Double) -> Bool {
-        switch sampling {
-        case .all: return true
-        case .every(let n): return index % n == 0
-        case .evenly:
-            guard wantedPosition < wanted.count, wanted[wantedPosition] == index else { return false }
-            wantedPosition += 1
-            return true
-        case .fps(let rate):
-            let step = 1 / rate
-            // Half a millisecond of slack absorbs timestamps rounded in the container.
-            guard time + 5e-4 >= (nextFPSTime ?? time) else { return false }
-            var next = (nextFPSTime ?? time) + step
-            while next <= time + 5e-4 { next += step }
-            nextFPSTime = next
-            return true
-        case .timestamps: return false
-        }
     }
 
     /// The frame's time, extrapolated from the previous one when the frame carries no timestamp.

@@ -1,17 +1,29 @@
 import Foundation
-import Media
 
-/// Which frames of a video `deepfake score` scores, picked while every frame is decoded (the
-/// shot-change detector needs them all), exactly as `deepfake faces` picks them.
+/// Which frames of a video are sampled while every frame is decoded in order (the shot-change
+/// detector needs them all): `deepfake score`, `deepfake faces`, and `FrameSampling`'s iterator
+/// for `deepfake frames`, all through ``FrameSelector``, so each mode has one rule.
 public enum ScoreSampling: Sendable, Equatable, CustomStringConvertible {
     /// `n` frames evenly spaced over the video (NumPy's `linspace(0, N - 1, n, dtype=int)`).
     case count(Int)
     /// Frames 0, n, 2n, …
     case every(Int)
-    /// About `f` frames per second: the first frame at or after each multiple of `1 / f`.
+    /// About `f` frames per second: the first frame, then the first frame at or after each
+    /// multiple of `1 / f` seconds after it.
     case fps(Double)
     /// Every frame.
     case all
+
+    /// The same selection as `sampling` (nil for `.timestamps`, which seeks instead).
+    public init?(_ sampling: FrameSampling) {
+        switch sampling {
+        case .all: self = .all
+        case .every(let n): self = .every(n)
+        case .evenly(let count): self = .count(count)
+        case .fps(let f): self = .fps(f)
+        case .timestamps: return nil
+        }
+    }
 
     /// The field's default: 32 frames evenly spaced.
     public static let standard = ScoreSampling.count(32)
@@ -27,12 +39,15 @@ public enum ScoreSampling: Sendable, Equatable, CustomStringConvertible {
     }
 }
 
-/// Decides frame by frame whether a decoded frame is sampled (`deepfake score` and `deepfake faces`).
+/// Decides frame by frame whether a decoded frame is sampled: the one implementation of each
+/// sampling rule (`deepfake score`, `faces`, `alter`, `frames` and the detector's video crops).
 public struct FrameSelector {
     private var indices: Set<Int>?
     private let every: Int?
     private let interval: Double?
-    private var nextTime = 0.0
+    private var nextTime: Double?
+    /// The last index an index-based selection wants, -1 when it wants none (nil: no such limit).
+    public let lastWanted: Int?
     /// Frames that will be sampled, when known in advance.
     public let expected: Int?
     /// Whether the sampling promised the last frame (evenly spaced), which a header that
@@ -43,23 +58,20 @@ public struct FrameSelector {
     public init(_ sampling: ScoreSampling, frameCount: Int?) {
         switch sampling {
         case .count(let wanted):
-            let total = frameCount ?? 0
-            if total <= wanted {
-                indices = Set(0..<total)
-            } else {
-                // NumPy's linspace(0, N - 1, count, dtype=int), as Media's FrameSampling.evenly.
-                indices = Set((0..<wanted).map { $0 * (total - 1) / max(wanted - 1, 1) })
-            }
+            precondition(wanted >= 1, "sampling count:N needs N >= 1, got \(wanted)")
+            indices = Set(Self.evenlySpaced(count: wanted, total: frameCount ?? 0))
             every = nil
             interval = nil
             expected = indices?.count
             wantsLastFrame = true
         case .every(let n):
+            precondition(n >= 1, "sampling every:N needs N >= 1, got \(n)")
             every = n
             interval = nil
             expected = frameCount.map { ($0 + n - 1) / n }
             wantsLastFrame = false
         case .fps(let f):
+            precondition(f > 0 && f.isFinite, "sampling fps:F needs a positive finite F, got \(f)")
             every = nil
             interval = 1 / f
             expected = nil
@@ -70,6 +82,16 @@ public struct FrameSelector {
             expected = frameCount
             wantsLastFrame = false
         }
+        lastWanted = indices.map { $0.max() ?? -1 }
+    }
+
+    /// `floor(i * (total - 1) / (count - 1))` for i in 0..<count: NumPy's
+    /// `linspace(0, total - 1, count, dtype=int)`; every frame when there are no more than `count`.
+    public static func evenlySpaced(count: Int, total: Int) -> [Int] {
+        guard total > 0, count > 0 else { return [] }
+        if count >= total { return Array(0..<total) }
+        if count == 1 { return [0] }
+        return (0..<count).map { $0 * (total - 1) / (count - 1) }
     }
 
     /// Samples exactly the frames `indices` (the detector builder's chosen frames of a video).
@@ -79,6 +101,7 @@ public struct FrameSelector {
         interval = nil
         expected = indices.count
         wantsLastFrame = false
+        lastWanted = indices.max() ?? -1
     }
 
     /// Whether every frame is sampled.
@@ -88,8 +111,12 @@ public struct FrameSelector {
         if let indices { return indices.contains(index) }
         if let every { return index % every == 0 }
         if let interval {
-            guard time + 1e-6 >= nextTime else { return false }
-            while nextTime <= time + 1e-6 { nextTime += interval }
+            // Half a millisecond of slack absorbs timestamps rounded in the container.
+            let due = nextTime ?? time
+            guard time + 5e-4 >= due else { return false }
+            var next = due + interval
+            while next <= time + 5e-4 { next += interval }
+            nextTime = next
             return true
         }
         return true

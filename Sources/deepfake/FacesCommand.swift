@@ -105,12 +105,10 @@ struct FacesCommand: ParsableCommand {
 
     private func processImage(_ path: String, detector: any FrameFaceDetector, writer: FacesIndexWriter) throws -> FacesSummary {
         let image = try ImageFile.read(path)
-        let finder = VideoFaceFinder(detector: detector)
-        var done = finder.process(frameIndex: 0, time: 0, image: image, sampled: true)
-        done += finder.finish()
+        let stream = TrackedFaceStream(detector: detector, settings: .init(crop: writer.cropSpec))
         var summary = FacesSummary(framesRead: 1, framesSampled: 1)
-        for frame in done { summary.faces += try writer.write(frame, image: image, source: path) }
-        summary.tracks = finder.trackCount
+        try stream.run(image: image) { frame in summary.faces += try writer.write(frame, source: path) }
+        summary.tracks = stream.trackCount
         return summary
     }
 
@@ -120,30 +118,18 @@ struct FacesCommand: ParsableCommand {
         var frameCount = reader.info.frameCount
         if frameCount == nil, case .count = sampling { frameCount = try reader.countFrames() }
         var selector = FrameSelector(sampling, frameCount: frameCount)
-        let finder = VideoFaceFinder(detector: detector, settings: .tracking(detectEvery: detectionInterval))
+        let stream = TrackedFaceStream(detector: detector, settings: .init(
+            finder: .tracking(detectEvery: detectionInterval), crop: writer.cropSpec, decodeAll: decodeAll))
         var summary = FacesSummary()
-        var images: [Int: RGBImage] = [:]
         let progress = ProgressBar(URL(fileURLWithPath: path).lastPathComponent, total: selector.expected)
         defer { progress.finish() }
-        func emit(_ frames: [FaceTracker.FinishedFrame]) throws {
-            for frame in frames {
-                if let image = images.removeValue(forKey: frame.frameIndex) {
-                    summary.faces += try writer.write(frame, image: image, source: path)
-                }
-            }
+        try stream.run(reader, selector: &selector, frameCount: frameCount, sampled: { _ in progress.advance() }) { frame in
+            summary.faces += try writer.write(frame, source: path)
         }
-        let read = try SampledFrameWalk.run(reader, selector: &selector, frameCount: frameCount, decodeAll: decodeAll) { frame in
-            if let image = frame.image {
-                images[frame.index] = image
-                summary.framesSampled += 1
-                progress.advance()
-            }
-            try emit(finder.process(frameIndex: frame.index, time: frame.time, preview: frame.preview, image: frame.image))
-        }
-        summary.framesRead = read.framesRead
-        try emit(finder.finish())
-        summary.tracks = finder.trackCount
-        summary.shotChanges = finder.shotChanges.count
+        summary.framesRead = stream.framesRead
+        summary.framesSampled = stream.framesSampled
+        summary.tracks = stream.trackCount
+        summary.shotChanges = stream.shotChanges.count
         return summary
     }
 }

@@ -106,20 +106,24 @@ final class FacesIndexWriter {
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
     }
 
-    /// Writes the crops of one finished frame and their index rows; returns how many.
-    func write(_ frame: FaceTracker.FinishedFrame, image: RGBImage, source: String) throws -> Int {
-        guard !frame.boxes.isEmpty else { return 0 }
+    /// How the face stream cuts the crops this writer stores.
+    var cropSpec: FaceCropSpec { .box(convention, size: size) }
+
+    /// Writes the crops of one tracked frame (cut by ``cropSpec``) and their index rows; returns how many.
+    func write(_ frame: TrackedFrame, source: String) throws -> Int {
+        guard !frame.faces.isEmpty else { return 0 }
         let sub = cropFolder(for: source)
         let dir = (folder as NSString).appendingPathComponent(sub)
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        for tracked in frame.boxes {
-            let name = String(format: "f%06d_t%03d.png", frame.frameIndex, tracked.trackID)
-            let crop = FaceCrop.crop(image, box: tracked.box, convention: convention, size: size)
+        let image = frame.image
+        for (tracked, crop) in zip(frame.faces, frame.crops) {
+            let name = String(format: "f%06d_t%03d.png", frame.index, tracked.trackID)
+            guard let crop else { preconditionFailure("box crops are always cut") }
             try ImageFile.writePNG(crop, to: (dir as NSString).appendingPathComponent(name))
             let region = FaceCrop.region(for: tracked.box, convention: convention)
             func r(_ v: Double, _ places: Double = 100) -> Double { (v * places).rounded() / places }
             let row = FacesIndexRow(
-                source: source, frame: frame.frameIndex, time: r(frame.time, 1_000_000), track: tracked.trackID,
+                source: source, frame: frame.index, time: r(frame.time, 1_000_000), track: tracked.trackID,
                 box: .init(x: r(tracked.box.x), y: r(tracked.box.y), width: r(tracked.box.width), height: r(tracked.box.height)),
                 neighbors: tracked.neighbors, origin: tracked.origin.rawValue,
                 frameWidth: image.width, frameHeight: image.height,
@@ -134,7 +138,7 @@ final class FacesIndexWriter {
             line.append(0x0A)
             handle.write(line)
         }
-        return frame.boxes.count
+        return frame.faces.count
     }
 
     /// Renames the finished index into place.

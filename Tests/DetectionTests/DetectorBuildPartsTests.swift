@@ -237,7 +237,7 @@ import Testing
         // The same clip as an "altered" video whose truth file lists the faces of two frames.
         let found = try VideoFaceCrops.crops(
             path: Self.clip, frames: Set(VideoFaceCrops.evenly(Array(0..<72), count: 6)),
-            finder: VideoFaceFinder(detector: detector), convention: .utkface, size: 64)
+            detector: detector, convention: .utkface, size: 64)
         let listed = Array(Set(found.map(\.frameIndex)).sorted().prefix(2))
         let fact = TruthRecord.FileFact(path: "source.mp4", sha256: "source-sha")
         let truth = TruthRecord(

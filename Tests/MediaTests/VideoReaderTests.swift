@@ -107,9 +107,9 @@ let readableFixtures = ManifestEntry.all.filter { $0.value.readable && $0.key !=
     }
 
     @Test func evenSamplingFollowsNumpysLinspace() throws {
-        #expect(FrameIterator.evenlySpaced(count: 4, total: 10) == [0, 3, 6, 9])
-        #expect(FrameIterator.evenlySpaced(count: 3, total: 2) == [0, 1])
-        #expect(FrameIterator.evenlySpaced(count: 1, total: 7) == [0])
+        #expect(FrameSelector.evenlySpaced(count: 4, total: 10) == [0, 3, 6, 9])
+        #expect(FrameSelector.evenlySpaced(count: 3, total: 2) == [0, 1])
+        #expect(FrameSelector.evenlySpaced(count: 1, total: 7) == [0])
         let frames = try sample("h264_aac.mp4", .evenly(count: 8))
         #expect(frames.map(\.index) == [0, 8, 16, 25, 33, 42, 50, 59])
         // WebM declares no frame count: the reader counts packets instead.
