@@ -154,6 +154,11 @@ public struct ImageToTensor: Sendable, Equatable {
         return (out, LetterboxPadding(left: pad, top: 0, right: pad, bottom: 0))
     }
 
+    /// Tensors of at least this many pixels are converted on ``workers`` threads.
+    static let splitPixels = 16_384
+    /// Threads a large conversion uses (at most two: the models' own worker pools use two).
+    static let workers = min(2, max(1, ProcessInfo.processInfo.activeProcessorCount))
+
     /// The tensor for `roi` of `image` (the whole image when nil), NHWC `height × width × 3`.
     /// - Precondition: `roi`, if given, `isValid`.
     public func convert(_ image: RGBImage, roi: RotatedRect? = nil) -> ImageTensor {
@@ -169,10 +174,25 @@ public struct ImageToTensor: Sendable, Equatable {
                 values.withUnsafeMutableBufferPointer { dst in
                     let sampler = BilinearSampler(
                         src: src, width: image.width, height: image.height, replicate: border == .replicate)
-                    if map.isAxisAligned {
-                        sampleAxisAligned(map, sampler, lut, dst)
+                    // Two halves of the rows on two threads (the conversion is a fifth of a
+                    // frame's detection time on one): each row is computed the same either way.
+                    let parts = width * height >= Self.splitPixels ? Self.workers : 1
+                    let out = dst
+                    let run = { (part: Int) in
+                        let rows = (part * self.height / parts)..<((part + 1) * self.height / parts)
+                        if map.isAxisAligned {
+                            self.sampleAxisAligned(map, sampler, lut, out, rows: rows)
+                        } else {
+                            self.sampleRotated(map, sampler, lut, out, rows: rows)
+                        }
+                    }
+                    if parts == 1 {
+                        run(0)
                     } else {
-                        sampleRotated(map, sampler, lut, dst)
+                        withoutActuallyEscaping(run) { run in
+                            let shared = UnsafeSendable(run)
+                            DispatchQueue.concurrentPerform(iterations: parts) { shared.value($0) }
+                        }
                     }
                 }
             }
@@ -186,49 +206,52 @@ public struct ImageToTensor: Sendable, Equatable {
     /// independently, so each is computed once.
     private func sampleAxisAligned(
         _ map: WarpMap, _ sampler: BilinearSampler, _ lut: UnsafeBufferPointer<Float>,
-        _ dst: UnsafeMutableBufferPointer<Float>
+        _ dst: UnsafeMutableBufferPointer<Float>, rows range: Range<Int>
     ) {
         var columns = [Int32](repeating: 0, count: width)
-        var rows = [Int32](repeating: 0, count: height)
+        var rows = [Int32](repeating: 0, count: width)
         for x in 0..<width { columns[x] = map.fixedX(x: x, y: 0) }
-        for y in 0..<height { rows[y] = map.fixedY(x: 0, y: y) }
         columns.withUnsafeBufferPointer { columns in
-            for y in 0..<height {
-                let fy = rows[y]
-                var out = y * width * 3
-                for x in 0..<width {
-                    sampler.sample(fixedX: columns[x], fixedY: fy, lut: lut, into: dst.baseAddress! + out)
-                    out += 3
+            rows.withUnsafeMutableBufferPointer { rows in
+                for y in range {
+                    let fy = map.fixedY(x: 0, y: y)
+                    for x in 0..<width { rows[x] = fy }
+                    sampler.sampleRow(xs: columns.baseAddress!, ys: UnsafePointer(rows.baseAddress!), count: width,
+                                      lut: lut, out: dst.baseAddress! + y * width * 3)
                 }
             }
         }
     }
 
-    /// Every tensor pixel's source position computed on its own (turned ROIs).
+    /// Every tensor pixel's source position computed on its own (turned ROIs), a row at a time.
     private func sampleRotated(
         _ map: WarpMap, _ sampler: BilinearSampler, _ lut: UnsafeBufferPointer<Float>,
-        _ dst: UnsafeMutableBufferPointer<Float>
+        _ dst: UnsafeMutableBufferPointer<Float>, rows range: Range<Int>
     ) {
         // The same sums as `fixedX`/`fixedY`, in the same order (so the same roundings): the part
         // fixed for a block of a row once, the column's offset within the block from a table.
         let (m0, m1, m2, m3, m4, m5) = map.m
         let bw = map.blockWidth
         let offsetX = (0..<bw).map { m0 * Double($0) }, offsetY = (0..<bw).map { m3 * Double($0) }
-        var out = 0
+        var xs = [Int32](repeating: 0, count: width), ys = [Int32](repeating: 0, count: width)
         offsetX.withUnsafeBufferPointer { offsetX in
             offsetY.withUnsafeBufferPointer { offsetY in
-                for y in 0..<height {
-                    var block = 0
-                    while block < width {
-                        let baseX = m0 * Double(block) + m1 * Double(y) + m2
-                        let baseY = m3 * Double(block) + m4 * Double(y) + m5
-                        for k in 0..<min(bw, width - block) {
-                            sampler.sample(
-                                fixedX: WarpMap.fixed((baseX + offsetX[k]) * 32), fixedY: WarpMap.fixed((baseY + offsetY[k]) * 32),
-                                lut: lut, into: dst.baseAddress! + out)
-                            out += 3
+                xs.withUnsafeMutableBufferPointer { xs in
+                    ys.withUnsafeMutableBufferPointer { ys in
+                        for y in range {
+                            var block = 0
+                            while block < width {
+                                let baseX = m0 * Double(block) + m1 * Double(y) + m2
+                                let baseY = m3 * Double(block) + m4 * Double(y) + m5
+                                for k in 0..<min(bw, width - block) {
+                                    xs[block + k] = WarpMap.fixed((baseX + offsetX[k]) * 32)
+                                    ys[block + k] = WarpMap.fixed((baseY + offsetY[k]) * 32)
+                                }
+                                block += bw
+                            }
+                            sampler.sampleRow(xs: UnsafePointer(xs.baseAddress!), ys: UnsafePointer(ys.baseAddress!), count: width,
+                                              lut: lut, out: dst.baseAddress! + y * width * 3)
                         }
-                        block += bw
                     }
                 }
             }
@@ -345,10 +368,18 @@ struct WarpMap {
     }
 
     /// `saturate_cast<int>` of a value clamped to the int range: round half to even.
+    @inline(__always)
     static func fixed(_ value: Double) -> Int32 {
-        let clamped = max(Double(Int32.min), min(Double(Int32.max), value.isNaN ? 0 : value))
-        return Int32(clamped.rounded(.toNearestOrEven))
+        let v = value.isNaN ? 0 : value
+        let clamped = v < -2147483648 ? -2147483648 : (v > 2147483647 ? 2147483647 : v)
+        return Int32(truncatingIfNeeded: Int64(clamped.rounded(.toNearestOrEven)))
     }
+}
+
+/// A value handed to `concurrentPerform`'s workers, each of which touches its own rows only.
+private struct UnsafeSendable<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
 }
 
 /// OpenCV's `remapBilinear` for 8-bit, 3-channel images with 15-bit fixed-point weights.
@@ -357,6 +388,31 @@ struct BilinearSampler {
     let width: Int
     let height: Int
     let replicate: Bool
+
+    /// ``sample(fixedX:fixedY:lut:into:)`` for `count` positions `(xs[i], ys[i])`, written to
+    /// `out` three floats apiece. Taps inside the image take a separable form of the same integer
+    /// sum, `(32 − g)·((32 − f)·p00 + f·p01) + g·((32 − f)·p10 + f·p11)`, which is exact.
+    func sampleRow(xs: UnsafePointer<Int32>, ys: UnsafePointer<Int32>, count: Int, lut: UnsafeBufferPointer<Float>,
+                   out: UnsafeMutablePointer<Float>) {
+        let base = src.baseAddress!, table = lut.baseAddress!
+        let lastX = UInt(width - 1), lastY = UInt(height - 1), stride = width * 3
+        for i in 0..<count {
+            let fixedX = xs[i], fixedY = ys[i]
+            let sx = Int(max(-32768, min(32767, fixedX >> 5))), sy = Int(max(-32768, min(32767, fixedY >> 5)))
+            guard UInt(bitPattern: sx) < lastX && UInt(bitPattern: sy) < lastY else {
+                sample(fixedX: fixedX, fixedY: fixedY, lut: lut, into: out + 3 * i)
+                continue
+            }
+            let f = Int32(fixedX & 31), g = Int32(fixedY & 31), e = 32 - f, h = 32 - g
+            let p = base + sy * stride + sx * 3, q = p + stride, o = out + 3 * i
+            let s0 = h * (e * Int32(p[0]) + f * Int32(p[3])) + g * (e * Int32(q[0]) + f * Int32(q[3]))
+            let s1 = h * (e * Int32(p[1]) + f * Int32(p[4])) + g * (e * Int32(q[1]) + f * Int32(q[4]))
+            let s2 = h * (e * Int32(p[2]) + f * Int32(p[5])) + g * (e * Int32(q[2]) + f * Int32(q[5]))
+            o[0] = table[Int((s0 &+ 512) >> 10)]
+            o[1] = table[Int((s1 &+ 512) >> 10)]
+            o[2] = table[Int((s2 &+ 512) >> 10)]
+        }
+    }
 
     /// Writes the three channels of the sample at `(fixedX, fixedY) / 32`, mapped through `lut`.
     @inline(__always)

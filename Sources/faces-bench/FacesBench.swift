@@ -10,7 +10,7 @@ struct FacesBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "faces-bench",
         abstract: "Agreement and speed of the Faces detector against OpenCV's detectMultiScale.",
-        subcommands: [DetectFrames.self, CompareBoxes.self, FitCrop.self, PipelineBench.self, MediaPipeBench.self, FitLandmarkBox.self, FitAligned.self]
+        subcommands: [DetectFrames.self, CompareBoxes.self, FitCrop.self, PipelineBench.self, MediaPipeBench.self, FitLandmarkBox.self, FitAligned.self, TensorBench.self]
     )
 }
 
