@@ -32,8 +32,11 @@ build: deps
 release: deps
 	$(SWIFT) build -c release --product deepfake
 
+# The test log goes to .build/test.log; a test skipped although its data, models or cascades are
+# here fails the run (tools/check_skips.sh).
 test: deps models
-	$(SWIFT) test
+	mkdir -p .build; set -o pipefail; $(SWIFT) test 2>&1 | tee .build/test.log
+	tools/check_skips.sh .build/test.log
 
 demo: release models
 	@tools/demo.sh "$$($(SWIFT) build -c release --show-bin-path)/deepfake"
