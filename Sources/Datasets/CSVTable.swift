@@ -9,6 +9,7 @@ public struct CSVTable: Sendable {
 
     public init(path: String) throws(DatasetError) {
         self.path = path
+        try DatasetError.requireNotSpecial(path, what: "CSV file")
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
             throw DatasetError(.notFound, path: path, "cannot read the CSV file. Check the path")
         }

@@ -1,3 +1,5 @@
+import Media
+
 /// Why a dataset could not be built or loaded. Each names the path and says what to do.
 public struct DatasetError: Error, Equatable, Sendable, CustomStringConvertible {
     public enum Code: String, Sendable, Codable {
@@ -24,4 +26,15 @@ public struct DatasetError: Error, Equatable, Sendable, CustomStringConvertible 
     }
 
     public var description: String { "'\(path)': \(message)" }
+}
+
+extension DatasetError {
+    /// Throws `.notFound` when `path` is a FIFO, device or socket: reading one could block forever
+    /// or never end.
+    /// - Parameter what: what the file was to be, e.g. "CSV file".
+    static func requireNotSpecial(_ path: String, what: String) throws(DatasetError) {
+        if let kind = FileChecks.specialKind(path) {
+            throw DatasetError(.notFound, path: path, "is \(kind), not a regular file, so it cannot be read as the \(what). Pass a regular file")
+        }
+    }
 }

@@ -96,6 +96,7 @@ extension FaceImageSet {
         }
         let listing = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
         var names = listing.filter { imageExtensions.contains(($0 as NSString).pathExtension.lowercased()) }.sorted()
+        for name in names { try DatasetError.requireNotSpecial((folder as NSString).appendingPathComponent(name), what: "image") }
         var labels: [Int]?
         if let csv = selection.indexCSV {
             (names, labels) = try select(names, csv: csv, selection: selection)

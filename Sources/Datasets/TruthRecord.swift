@@ -92,6 +92,7 @@ public struct TruthRecord: Codable, Equatable, Sendable {
     /// Reads a truth file.
     /// - Throws: `DatasetError.badIndex` naming the file when it is not a `deepfake-truth/1` record.
     public static func read(_ path: String) throws(DatasetError) -> TruthRecord {
+        try DatasetError.requireNotSpecial(path, what: "truth file")
         guard let data = FileManager.default.contents(atPath: path) else {
             throw DatasetError(.notFound, path: path, "cannot read the truth file. Check the path")
         }

@@ -1,4 +1,5 @@
 import Foundation
+import Media
 
 #if canImport(FoundationXML)
     import FoundationXML
@@ -19,6 +20,11 @@ extension Cascade {
             throw FacesError(
                 code: .cascadeNotFound, path: path, reason: "no such file",
                 hint: CascadeLocator.installHint)
+        }
+        if let kind = FileChecks.specialKind(path) {
+            throw FacesError(
+                code: .cascadeUnreadable, path: path, reason: "is \(kind), not a regular file",
+                hint: "Pass the cascade's XML file itself.")
         }
         guard let data = FileManager.default.contents(atPath: path) else {
             throw FacesError(

@@ -45,6 +45,18 @@ public struct FaceDetectorConfiguration: Sendable, Equatable {
         self.modelsFolders = modelsFolders
     }
 
+    /// The model files ``make()`` would load, as far as they can be found (missing ones are left
+    /// for ``make()`` to report): commands protect them from being overwritten by an output.
+    public var modelFiles: [String] {
+        var files: [String] = []
+        if kind != .haar, let found = try? FaceModelFiles.locate(modelsFolders: modelsFolders) {
+            files += FaceModel.allCases.map { found.path($0) }
+        }
+        if kind == .haar || cascadeBoxes, let path = try? CascadeLocator.resolve(cascade) { files.append(path) }
+        if kind == .haar && profile, let path = try? CascadeLocator.resolve(CascadeLocator.profileName) { files.append(path) }
+        return files
+    }
+
     /// Loads the detector.
     /// - Throws: `FacesError` for a missing or damaged cascade or model file.
     public func make() throws(FacesError) -> any FrameFaceDetector {

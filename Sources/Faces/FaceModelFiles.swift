@@ -70,6 +70,9 @@ public struct FaceModelFiles: Sendable {
         guard FileManager.default.fileExists(atPath: path) else {
             throw FacesError(code: .modelNotFound, path: path, reason: "no such file", hint: Self.fetchHint)
         }
+        if let kind = FileChecks.specialKind(path) {
+            throw FacesError(code: .modelInvalid, path: path, reason: "it is \(kind), not a regular file", hint: Self.fetchHint)
+        }
         let data: Data
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path))

@@ -32,6 +32,16 @@ public struct MediaError: Error, Equatable, Sendable, CustomStringConvertible {
         case encodeFailed = "encode-failed"
         /// Another input/output failure.
         case ioFailed = "io-failed"
+        /// The path is a FIFO, a device or a socket, not a regular file: reading it could block
+        /// forever or never end.
+        case specialFile = "special-file"
+        /// An output path is one of the command's inputs or models (the same file by path, link
+        /// or inode). The reason names both paths.
+        case outputIsInput = "output-is-input"
+        /// The picture's size, read from its header, is over the pixel budget (``PixelBudget``).
+        case tooManyPixels = "too-many-pixels"
+        /// The picture's size cannot be handled: too small for the encoder, or zero.
+        case unsupportedSize = "unsupported-size"
     }
 
     /// The library-level error under this one.
@@ -59,8 +69,10 @@ public struct MediaError: Error, Equatable, Sendable, CustomStringConvertible {
         self.underlying = underlying
     }
 
-    /// `'<path>': <reason> (<library text>). <hint>`
+    /// `'<path>': <reason> (<library text>). <hint>`; for `.outputIsInput`, whose reason names
+    /// both paths itself, `<reason>. <hint>.`
     public var description: String {
+        if code == .outputIsInput { return "\(reason). \(hint)." }
         var text = "'\(path)': \(reason)"
         if let underlying, !underlying.text.isEmpty, !reason.contains(underlying.text) {
             text += " (\(underlying.text))"

@@ -62,6 +62,14 @@ public struct SafeTensorsFile: Sendable {
                     + "Name the .safetensors file inside it."
             )
         }
+        if let kind = Self.specialKind(path) {
+            throw CheckpointError(
+                code: .notRegularFile, path: path,
+                message:
+                    "Cannot load '\(path)': it is \(kind), not a regular file. "
+                    + "Pass the .safetensors file itself."
+            )
+        }
         let data: Data
         do {
             data = try Self.map(url)
@@ -80,6 +88,20 @@ public struct SafeTensorsFile: Sendable {
         self.entries = header.entries
         self.metadata = header.metadata
         self.names = header.entries.keys.sorted()
+    }
+
+    /// "a FIFO (named pipe)", "a character device", … for such a path (links followed): mapping
+    /// or reading one could block forever or never end. Nil for regular files.
+    static func specialKind(_ path: String) -> String? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        switch info.st_mode & S_IFMT {
+        case S_IFIFO: return "a FIFO (named pipe)"
+        case S_IFCHR: return "a character device"
+        case S_IFBLK: return "a block device"
+        case S_IFSOCK: return "a socket"
+        default: return nil
+        }
     }
 
     /// Maps the file into memory. An empty file cannot be mapped, so it reads as empty data.
