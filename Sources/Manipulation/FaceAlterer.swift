@@ -127,6 +127,8 @@ public final class FaceAlterer {
         let start = Clock.now
         let reader = try VideoReader(path: input)
         let info = reader.info
+        try VideoWriter.checkEncodable(width: info.uprightWidth, height: info.uprightHeight, frameRate: info.frameRate,
+                                       path: input, what: "video")
         let writer = try VideoWriter(
             path: output, width: info.uprightWidth, height: info.uprightHeight, frameRate: info.frameRate,
             options: .init(crf: settings.crf, preset: settings.preset, audioSource: info.hasAudio ? input : nil))

@@ -47,7 +47,13 @@ final class DecodeSession {
                 underlying: .init(code: opened, text: FFmpeg.text(opened)))
         }
         format = context
-        let found = avformat_find_stream_info(context, nil)
+        // Probing the streams can decode a first picture; libavcodec refuses any over the budget.
+        let budget = try PixelBudget.pixels(for: path)
+        let streamCount = Int(context!.pointee.nb_streams)
+        var probeOptions = [OpaquePointer?](repeating: nil, count: max(streamCount, 1))
+        for i in 0..<streamCount { av_dict_set(&probeOptions[i], "max_pixels", String(min(budget, Int(Int32.max))), 0) }
+        let found = probeOptions.withUnsafeMutableBufferPointer { avformat_find_stream_info(context, $0.baseAddress) }
+        for i in probeOptions.indices { av_dict_free(&probeOptions[i]) }
         if found < 0 {
             throw MediaError(
                 .corruptStream, path: path, reason: "could not read the stream information",
@@ -70,6 +76,8 @@ final class DecodeSession {
         }
         streamIndex = best
         let streams = context!.pointee.streams!
+        let parameters = streams[Int(best)]!.pointee.codecpar.pointee
+        try PixelBudget.check(width: Int(parameters.width), height: Int(parameters.height), path: path, what: "video")
         for i in 0..<Int(context!.pointee.nb_streams) where i != Int(best) {
             streams[i]!.pointee.discard = AVDISCARD_ALL
         }
@@ -85,6 +93,8 @@ final class DecodeSession {
         codec.pointee.thread_count = Int32(threads)
         codec.pointee.thread_type = FF_THREAD_FRAME | FF_THREAD_SLICE
         codec.pointee.pkt_timebase = streams[Int(best)]!.pointee.time_base
+        // Frames larger than the header said (a size change mid-stream) are refused by the decoder.
+        codec.pointee.max_pixels = Int64(min(budget, Int(Int32.max)))
         try FFmpeg.check(
             avcodec_open2(codec, decoder, nil), .unsupportedCodec, path: path,
             reason: "could not open the \(FFmpeg.codecName(codec.pointee.codec_id)) decoder",

@@ -115,6 +115,9 @@ public struct FrameSelector {
             let due = nextTime ?? time
             guard time + 5e-4 >= due else { return false }
             var next = due + interval
+            // A long way behind (a very high rate): jump near the frame's time, then step past it.
+            let behind = ((time + 5e-4 - next) / interval).rounded(.down)
+            if behind > 1000 { next += (behind - 1) * interval }
             while next <= time + 5e-4 { next += interval }
             nextTime = next
             return true

@@ -62,7 +62,21 @@ public enum ImageFile {
         return signature == Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
     }
 
+    /// The width and height in a PNG's IHDR chunk (bytes 16..<24), when the file starts with one.
+    static func pngHeaderSize(_ path: String) -> (width: Int, height: Int)? {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
+        defer { try? handle.close() }
+        let head = [UInt8](handle.readData(ofLength: 24))
+        guard head.count == 24, head[12..<16].elementsEqual("IHDR".utf8) else { return nil }
+        func number(_ at: Int) -> Int { head[at..<at + 4].reduce(0) { $0 << 8 | Int($1) } }
+        return (number(16), number(20))
+    }
+
     private static func readPNG(_ path: String, mode: Int32) throws(MediaError) -> PNGImage {
+        // The size is checked from the header before libpng allocates anything for the rows.
+        if let size = pngHeaderSize(path) {
+            try PixelBudget.check(width: size.width, height: size.height, path: path, what: "image")
+        }
         var raw = cshims_png_image()
         var error = [CChar](repeating: 0, count: 256)
         guard cshims_png_read(path, mode, &raw, &error, error.count) == 0 else {

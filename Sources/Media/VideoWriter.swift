@@ -54,6 +54,28 @@ public final class VideoWriter {
     private var lastPTS: Int64 = -1
     private var finished = false
 
+    /// The largest side the encoder takes (H.264 level 6.2 allows 8192x4320; libx264 more).
+    public static let maximumSide = 16384
+
+    /// Throws unless frames of `width × height` at `frameRate` can be encoded: 4:2:0 chroma needs
+    /// at least 2×2 pixels (odd sizes lose their last column or row), and the rate must be
+    /// positive. Callers check their source with it to name the source in the error.
+    /// - Parameter what: what `path` is, e.g. "video" or "output video".
+    /// - Throws: `MediaError.unsupportedSize`.
+    public static func checkEncodable(width: Int, height: Int, frameRate: Rational, path: String, what: String) throws(MediaError) {
+        guard width >= 2 && height >= 2 && width <= maximumSide && height <= maximumSide else {
+            throw MediaError(
+                .unsupportedSize, path: path,
+                reason: "the \(what) is \(width)x\(height) pixels; H.264 output in 4:2:0 needs 2 to \(maximumSide) pixels a side",
+                hint: width < 2 || height < 2 ? "Scale it up first (e.g. ffmpeg -vf scale=64:64)" : "Scale it down first")
+        }
+        guard frameRate.numerator > 0 && frameRate.denominator > 0 else {
+            throw MediaError(
+                .unsupportedSize, path: path, reason: "the \(what) has no usable frame rate (\(frameRate))",
+                hint: "Re-encode it with a fixed rate, e.g. ffmpeg -r 25")
+        }
+    }
+
     /// Opens the output and its encoder.
     /// - Parameters:
     ///   - width, height: the size of every frame that will be written.
@@ -61,8 +83,7 @@ public final class VideoWriter {
     /// - Throws: `MediaError.outputNotWritable` when the folder is missing or read-only, and
     ///   `MediaError` for an unreadable audio source or an encoder failure.
     public init(path: String, width: Int, height: Int, frameRate: Rational, options: Options = Options()) throws(MediaError) {
-        precondition(width >= 2 && height >= 2, "VideoWriter needs at least 2x2 frames, got \(width)x\(height)")
-        precondition(frameRate.numerator > 0 && frameRate.denominator > 0, "VideoWriter needs a positive frame rate")
+        try Self.checkEncodable(width: width, height: height, frameRate: frameRate, path: path, what: "output video")
         _ = FFmpeg.setUp
         try FileChecks.writableDestination(path)
         self.path = path
