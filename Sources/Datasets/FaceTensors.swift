@@ -28,6 +28,8 @@ public enum FaceTensors {
     }
 
     /// Image `index` of `[N, C, H, W]` in [-1, 1] as 8-bit RGB (one channel is replicated to grey).
+    /// Values outside [-1, 1] are clamped and NaN becomes 0 (black), so a damaged network's output
+    /// still converts.
     public static func image(_ tensor: Tensor, index: Int = 0) -> RGBImage {
         let (c, h, w) = (tensor.shape[1], tensor.shape[2], tensor.shape[3])
         let plane = h * w
@@ -37,11 +39,21 @@ public enum FaceTensors {
                 for channel in 0..<3 {
                     let base = (index * c + min(channel, c - 1)) * plane
                     for k in 0..<plane {
-                        out[k * 3 + channel] = UInt8(min(max(((values[base + k] + 1) * 127.5).rounded(), 0), 255))
+                        out[k * 3 + channel] = pixel(values[base + k])
                     }
                 }
             }
         }
         return RGBImage(width: w, height: h, pixels: pixels)
+    }
+
+    /// `x` in [-1, 1] as a byte, `(x + 1) · 127.5` rounded; clamped to 0...255, NaN to 0.
+    @inline(__always)
+    static func pixel(_ x: Float) -> UInt8 {
+        let value = ((x + 1) * 127.5).rounded()
+        // Written so that NaN fails both comparisons and lands on 0.
+        if value >= 255 { return 255 }
+        if value > 0 { return UInt8(value) }
+        return 0
     }
 }

@@ -120,8 +120,10 @@ public final class DetectorModel {
             return value
         }
         let temperature = try number("temperature"), threshold = try number("threshold"), band = try number("uncertain_band")
-        guard temperature > 0, (0...1).contains(threshold), band >= 0 else {
-            throw DetectorError(.invalidModel, path: path, "temperature, threshold or uncertain_band out of range; rebuild it")
+        guard (1e-3...1e3).contains(temperature), (0...1).contains(threshold), (0...0.5).contains(band) else {
+            throw DetectorError(.invalidModel, path: path,
+                                "metadata out of range: temperature \(temperature) (0.001...1000), threshold \(threshold) (0...1), "
+                                    + "uncertain_band \(band) (0...0.5); the file is damaged. Rebuild it")
         }
         guard let cropText = m["crop"], let crop = try? JSONDecoder().decode(CropConvention.self, from: Data(cropText.utf8)) else {
             throw DetectorError(.invalidModel, path: path, "metadata 'crop' is missing or not a crop convention; rebuild it")
@@ -173,7 +175,7 @@ public struct DetectorError: Error, Equatable, Sendable, CustomStringConvertible
     public init(_ code: Code, path: String, _ reason: String) {
         self.code = code
         self.path = path
-        message = "'\(path)': \(reason)."
+        message = "'\(path)': \(reason)" + (reason.hasSuffix(".") ? "" : ".")
     }
 
     public var description: String { message }

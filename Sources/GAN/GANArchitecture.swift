@@ -69,17 +69,49 @@ public struct GANArchitecture: Codable, Equatable, Sendable {
         return (0..<blocks).reversed().map { 1 << $0 }
     }
 
-    /// Checks that the networks can be built.
+    /// The noise sizes accepted (`nz`).
+    public static let noiseSizes = 1...4096
+    /// The widths accepted (`ngf`, `ndf`).
+    public static let widths = 1...4096
+    /// The class counts accepted (0: unconditional).
+    public static let classCounts = 0...1000
+    /// The most weights G and D may hold together (800 MB of float32), so that a damaged or
+    /// hostile file's metadata cannot make the loader allocate without bound.
+    public static let maximumParameters = 200_000_000
+
+    /// The number of weights of G and D together (biases and BatchNorm left out): what building the
+    /// networks allocates, computed without building them.
+    public var weightCount: Double {
+        let (nz, c, k, s) = (Double(noiseSize), Double(channels), Double(classCount), Double(imageSize))
+        let (g, d) = (Double(generatorWidth), Double(discriminatorWidth))
+        switch kind {
+        case .dcgan:
+            let m = blockMultipliers.map(Double.init)
+            guard let first = m.first, let last = m.last else { return 0 }
+            var total = (nz + k) * g * first * 16 + g * c * 16 + (c + k) * d * 16 + d * last * 16
+            for (a, b) in zip(m, m.dropFirst()) { total += (g * a * g * b + d * b * d * a) * 16 }
+            return total
+        case .mlp:
+            return (nz + k) * g + g * g + g * c * s * s + (c + k) * s * s * d + d * d + d
+        }
+    }
+
+    /// Checks that the networks can be built, within bounds.
     /// - Throws: `TrainingError` `.invalidArchitecture` saying which setting is wrong.
     public func validate() throws(TrainingError) {
         func fail(_ text: String) -> TrainingError {
             TrainingError(code: .invalidArchitecture, message: "Invalid GAN architecture: \(text)")
         }
-        guard noiseSize > 0, generatorWidth > 0, discriminatorWidth > 0 else {
-            throw fail("nz, ngf and ndf must be positive (got \(noiseSize), \(generatorWidth), \(discriminatorWidth)).")
+        guard Self.noiseSizes.contains(noiseSize) else {
+            throw fail("nz must be \(Self.noiseSizes.lowerBound)...\(Self.noiseSizes.upperBound) (got \(noiseSize)).")
+        }
+        guard Self.widths.contains(generatorWidth), Self.widths.contains(discriminatorWidth) else {
+            throw fail("ngf and ndf must be \(Self.widths.lowerBound)...\(Self.widths.upperBound) (got \(generatorWidth) and \(discriminatorWidth)).")
         }
         guard channels == 1 || channels == 3 else { throw fail("channels must be 1 or 3 (got \(channels)).") }
-        guard classCount >= 0 else { throw fail("the class count cannot be negative (got \(classCount)).") }
+        guard Self.classCounts.contains(classCount) else {
+            throw fail("the class count must be \(Self.classCounts.lowerBound)...\(Self.classCounts.upperBound) (got \(classCount)).")
+        }
         switch kind {
         case .dcgan:
             guard [32, 64, 128].contains(imageSize) else {
@@ -89,6 +121,10 @@ public struct GANArchitecture: Codable, Equatable, Sendable {
             guard imageSize >= 4 && imageSize <= 64 else {
                 throw fail("--arch mlp is for small images, 4 to 64 pixels (got \(imageSize)).")
             }
+        }
+        guard weightCount <= Double(Self.maximumParameters) else {
+            throw fail("\(summary) would hold \(Int(weightCount / 1e6)) million weights, over the limit of "
+                       + "\(Self.maximumParameters / 1_000_000) million. Use smaller widths (ngf, ndf) or noise size (nz).")
         }
     }
 

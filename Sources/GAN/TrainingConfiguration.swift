@@ -51,6 +51,6 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
         guard labelSmoothing >= 0 && labelSmoothing < 0.5 else {
             throw fail("--label-smoothing must be in [0, 0.5), got \(labelSmoothing) (0.1 is usual).")
         }
-        guard learningRate > 0 else { throw fail("The learning rate must be positive, got \(learningRate).") }
+        guard learningRate > 0 && learningRate.isFinite else { throw fail("The learning rate must be positive, got \(learningRate).") }
     }
 }

@@ -73,7 +73,8 @@ public enum ColorTransfer {
 
     static func fromYCbCr(_ values: [Float], width: Int, height: Int) -> RGBImage {
         var pixels = [UInt8](repeating: 0, count: values.count)
-        @inline(__always) func byte(_ v: Float) -> UInt8 { UInt8(min(max(v.rounded(), 0), 255)) }
+        // NaN (a flat channel's zero spread, say) becomes 0 rather than trapping in the conversion.
+        @inline(__always) func byte(_ v: Float) -> UInt8 { v.isNaN ? 0 : UInt8(min(max(v.rounded(), 0), 255)) }
         values.withUnsafeBufferPointer { v in
             pixels.withUnsafeMutableBufferPointer { p in
                 var i = 0

@@ -74,6 +74,10 @@ public struct CheckpointError: Error, Equatable, Sendable, CustomStringConvertib
         // MARK: Loading into a model
         /// A tensor's shape differs from the shape the model's parameter or buffer has.
         case shapeMismatch
+        /// A tensor loaded into a model holds NaN or an infinity.
+        case nonFiniteValue
+        /// The path is a FIFO, a device or a socket, not a regular file.
+        case notRegularFile
     }
 
     /// What kind of failure this is.

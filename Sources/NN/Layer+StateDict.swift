@@ -12,7 +12,8 @@ extension Layer {
     /// - Parameters:
     ///   - file: an opened safetensors file.
     ///   - prefix: prepended to each key with a dot, e.g. `netG` reads `netG.main.0.weight`.
-    /// - Throws: `CheckpointError` `.tensorNotFound` (naming the key) or `.shapeMismatch`.
+    /// - Throws: `CheckpointError` `.tensorNotFound` (naming the key), `.shapeMismatch`, or
+    ///   `.nonFiniteValue` for a tensor holding NaN or an infinity.
     public func loadState(from file: SafeTensorsFile, prefix: String = "") throws(CheckpointError) {
         var loaded: [(StateEntry, Tensor)] = []
         for (key, entry) in stateEntries() {
@@ -34,6 +35,17 @@ extension Layer {
                     message:
                         "Cannot load tensor '\(name)' from '\(file.path)': shape \(tensor.shape) but the "
                         + "model expects \(expected). Check the architecture settings (nz, ngf, ndf) the file was saved with."
+                )
+            }
+            // A NaN or infinite weight poisons every output; refuse it here, naming the tensor,
+            // rather than let it surface as NaN scores or a crash converting pixels.
+            if let bad = tensor.withUnsafeBufferPointer({ $0.firstIndex { !$0.isFinite } }) {
+                let value = tensor.withUnsafeBufferPointer { $0[bad] }
+                throw CheckpointError(
+                    code: .nonFiniteValue, path: file.path, tensorName: name,
+                    message:
+                        "Tensor '\(name)' in '\(file.path)' holds \(value) at element \(bad): the model is damaged "
+                        + "(a diverged training run or a corrupt copy). Use another model file, or retrain or re-export it."
                 )
             }
             loaded.append((entry, tensor.reshaped(expected)))
