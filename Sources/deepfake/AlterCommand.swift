@@ -48,28 +48,28 @@ struct AlterCommand: ParsableCommand {
     @Option(help: "GAN file (default: models/utkface64-dcgan32.safetensors). A training checkpoint works too.")
     var model: String?
 
-    @Option(help: "Seed of the replacement identities and the inversion's starts.")
+    @Option(help: "Seed of the replacement identities and the inversion's starts (0...\(UInt64.max)).")
     var seed: UInt64 = 1
 
     @Option(help: "feather (alpha through the feathered ellipse) or poisson.")
     var blend: Compositor.Blending = .feather
 
-    @Option(help: "Width of the mask's soft rim, as a fraction of its radii.")
+    @Option(parsing: .unconditional, help: "Width of the mask's soft rim, as a fraction of its radii (above 0, at most 1).")
     var feather = 0.2
 
     @Flag(name: .customLong("no-color-match"), help: "Paste the generated colours as they are.")
     var noColorMatch = false
 
-    @Option(help: "H.264 constant rate factor (lower: better and bigger; 18 keeps untouched areas near-lossless).")
+    @Option(parsing: .unconditional, help: "H.264 constant rate factor (\(Self.crfs.text); lower: better and bigger; 18 keeps untouched areas near-lossless).")
     var crf = 18
 
     @OptionGroup(title: "Face detection")
     var faces: FaceDetectorOptions
 
-    @Option(name: .customLong("detect-every"), help: "Run the detector on every Nth frame; track in between.")
+    @Option(name: .customLong("detect-every"), parsing: .unconditional, help: "Run the detector on every Nth frame (\(Limits.detectEvery.text)); track in between.")
     var detectEvery = 1
 
-    @Option(help: "Inversion: Adam steps for a track's first frame and for each following frame.")
+    @Option(parsing: .unconditionalSingleValue, help: "Inversion: Adam steps for a track's first frame and for each following frame (\(Self.inversionSteps.text) each).")
     var iterations: [Int] = [150, 25]
 
     @Option(name: .customLong("frames-dir"), help: "Also write every output frame as PNG here.")
@@ -84,19 +84,32 @@ struct AlterCommand: ParsableCommand {
     @Flag(help: "Print the summary as JSON on standard output.")
     var json = false
 
+    static let crfs = 0...51
+    static let inversionSteps = 0...5000
+
     func validate() throws {
-        if !(0...51).contains(crf) { throw ValidationError("--crf must be 0...51, got \(crf).") }
-        if !(0...1).contains(feather) || feather == 0 { throw ValidationError("--feather must be in (0, 1], got \(feather).") }
-        if detectEvery < 1 { throw ValidationError("--detect-every must be at least 1, got \(detectEvery).") }
-        if iterations.count != 2 || iterations.contains(where: { $0 < 0 || $0 > 5000 }) {
-            throw ValidationError("--iterations takes two counts 0...5000 (first frame, following frames), e.g. --iterations 150 --iterations 25.")
+        try Limits.check(crf, "--crf", in: Self.crfs)
+        try Limits.check(feather, "--feather", above: 0, below: 1, includingHigh: true)
+        try Limits.check(detectEvery, "--detect-every", in: Limits.detectEvery)
+        if iterations.count != 2 || iterations.contains(where: { !Self.inversionSteps.contains($0) }) {
+            throw ValidationError("--iterations takes two counts \(Self.inversionSteps.text) (first frame, following frames), e.g. --iterations 150 --iterations 25.")
         }
         guard FileManager.default.fileExists(atPath: input) else {
             throw ValidationError("Input '\(input)' does not exist. Check the path.")
         }
-        if URL(fileURLWithPath: out).standardizedFileURL == URL(fileURLWithPath: input).standardizedFileURL {
-            throw ValidationError("--out must differ from the input '\(input)'.")
-        }
+    }
+
+    /// Checks every output against the input, the generator and the face models, before any work.
+    private func checkOutputs(modelPath: String) throws {
+        var outputs = OutputGuard()
+        try outputs.addInput(input, as: isImage ? "the input image" : "the input video")
+        try outputs.addInput(modelPath, as: "the model")
+        try faces.protectModels(in: &outputs)
+        try outputs.check(out, as: "the altered \(isImage ? "image" : "video")")
+        try outputs.check(TruthRecord.path(for: out), as: "the truth file")
+        let frameNames: (String) -> Bool = { $0.hasPrefix("frame_") && $0.hasSuffix(".png") }
+        if let framesDir { try outputs.checkFolder(framesDir, as: "the frames", writes: frameNames) }
+        if let masksDir { try outputs.checkFolder(masksDir, as: "the masks") { frameNames($0) || $0.hasSuffix("_mask.png") } }
     }
 
     var isImage: Bool { MediaInputs.imageExtensions.contains((input as NSString).pathExtension.lowercased()) }
@@ -110,6 +123,7 @@ struct AlterCommand: ParsableCommand {
             throw CleanError("Output '\(out)': an altered video is written as H.264 MP4. Name it *.mp4.")
         }
         let modelPath = try model ?? ModelLocation.defaultGenerator()
+        try checkOutputs(modelPath: modelPath)
         let (generator, _) = try GeneratorFile.read(URL(fileURLWithPath: modelPath))
         let discriminator = mode == .invert ? try GeneratorFile.readDiscriminator(URL(fileURLWithPath: modelPath)) : nil
         if mode == .invert && discriminator == nil {

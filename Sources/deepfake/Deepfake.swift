@@ -5,7 +5,16 @@ import Media
 struct Deepfake: ParsableCommand {
     static func main() {
         ProcessMemory.keepFreedMemory()
-        main(nil)
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let error as MediaError where error.code == .outputIsInput {
+            // A usage mistake, like a bad flag: exit 64 (EX_USAGE), with the message alone.
+            Terminal.error("Error: \(error)")
+            exit(withError: ExitCode.validationFailure)
+        } catch {
+            exit(withError: error)
+        }
     }
 
     static let configuration = CommandConfiguration(

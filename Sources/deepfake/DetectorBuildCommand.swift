@@ -2,6 +2,7 @@ import ArgumentParser
 import Datasets
 import Detection
 import Foundation
+import Media
 
 struct DetectorBuildCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -54,36 +55,36 @@ struct DetectorBuildCommand: ParsableCommand {
     var realIndex: String?
     @Option(help: "Use only index rows whose 'split' column has this value (default 'train' with --real-index).")
     var realSplit: String?
-    @Option(help: "At most N chips per real image folder, evenly spread (quick runs).")
+    @Option(parsing: .unconditional, help: "At most N chips per real image folder, evenly spread (quick runs; \(Limits.maxImages.text)).")
     var maxImages: Int?
-    @Option(help: "Samples drawn from each generator or checkpoint.")
+    @Option(parsing: .unconditional, help: "Samples drawn from each generator or checkpoint (\(Self.samples.text)).")
     var samplesPerGenerator = 1024
     @Option(help: "Split generator samples by 'file' (validation on a generator never trained on) or by sampling 'batch' of 64 (new samples of the same generators).")
     var generatorGroups = "file"
-    @Option(help: "Frames sampled evenly per video (over the altered frames of an altered video).")
+    @Option(parsing: .unconditional, help: "Frames sampled evenly per video (over the altered frames of an altered video; \(Limits.frameCount.text)).")
     var videoFrames = 48
-    @Option(help: "Share of each class's batch slots drawn from crops cut from videos (default: in proportion to their number).")
+    @Option(parsing: .unconditional, help: "Share of each class's batch slots drawn from crops cut from videos (0...1; default: in proportion to their number).")
     var videoShare: Double?
     @OptionGroup(title: "Face detection (videos)")
     var faces: FaceDetectorOptions
 
-    @Option(help: "Share of the sources held out for validation, calibration and the threshold.")
+    @Option(parsing: .unconditional, help: "Share of the sources held out for validation, calibration and the threshold (between 0 and 1).")
     var valFraction = 0.2
-    @Option(help: "Set the threshold at this false-positive rate on validation instead of at the equal error rate.")
+    @Option(parsing: .unconditional, help: "Set the threshold at this false-positive rate on validation (between 0 and 1) instead of at the equal error rate.")
     var fpr: Double?
-    @Option(help: "Most epochs. 0 keeps the starting weights and only calibrates and sets the threshold: with --gan a built detector and the same sources (the same validation split), this moves its operating point, e.g. --epochs 0 --fpr 0.005.")
+    @Option(parsing: .unconditional, help: "Most epochs (0...\(Limits.epochs.upperBound)). 0 keeps the starting weights and only calibrates and sets the threshold: with --gan a built detector and the same sources (the same validation split), this moves its operating point, e.g. --epochs 0 --fpr 0.005.")
     var epochs = 10
-    @Option(help: "Stop after N epochs without a lower validation log loss.")
+    @Option(parsing: .unconditional, help: "Stop after N epochs without a lower validation log loss (\(Limits.epochs.text)).")
     var patience = 3
-    @Option(help: "Batch size (even: half real, half fake).")
+    @Option(parsing: .unconditional, help: "Batch size (even: half real, half fake; 2...\(Limits.batch.upperBound)).")
     var batch = 64
-    @Option(help: "Adam learning rate.")
+    @Option(parsing: .unconditional, help: "Adam learning rate (\(Limits.learningRate.text)).")
     var lr = 2e-4
-    @Option(help: "Seed of generator samples, batch order and augmentation.")
+    @Option(help: "Seed of generator samples, batch order and augmentation (0...\(UInt64.max)).")
     var seed: UInt64 = 1
     @Flag(help: "Train without augmentation.")
     var noAugment = false
-    @Option(help: "Probability of turning a training crop grey (BT.601 luma in all channels), for both classes alike.")
+    @Option(parsing: .unconditional, help: "Probability of turning a training crop grey (BT.601 luma in all channels; 0...1), for both classes alike.")
     var gray = 0.0
     @Option(help: "Dataset cache folder (default $DEEPFAKE_CACHE or ~/.cache/deepfake/datasets).")
     var cache: String?
@@ -93,21 +94,32 @@ struct DetectorBuildCommand: ParsableCommand {
     func validate() throws {
         if real.isEmpty { throw ValidationError("Give at least one --real PATH (a folder of face chips or a video).") }
         if fake.isEmpty { throw ValidationError("Give at least one --fake PATH (a GAN checkpoint, generator file or altered video).") }
-        if !(valFraction > 0 && valFraction < 1) { throw ValidationError("--val-fraction must be between 0 and 1, got \(valFraction).") }
-        if let fpr, !(fpr > 0 && fpr < 1) { throw ValidationError("--fpr must be between 0 and 1, got \(fpr).") }
-        if epochs < 0 { throw ValidationError("--epochs must be 0 or more, got \(epochs).") }
-        if patience < 1 { throw ValidationError("--patience must be at least 1.") }
-        if batch < 2 || batch % 2 != 0 { throw ValidationError("--batch must be even and at least 2 (half real, half fake).") }
-        if samplesPerGenerator < 1 { throw ValidationError("--samples-per-generator must be at least 1.") }
-        if !(gray >= 0 && gray <= 1) { throw ValidationError("--gray must be between 0 and 1, got \(gray).") }
-        if let videoShare, !(videoShare >= 0 && videoShare <= 1) { throw ValidationError("--video-share must be between 0 and 1, got \(videoShare).") }
-        if videoFrames < 1 { throw ValidationError("--video-frames must be at least 1.") }
-        if let maxImages, maxImages < 1 { throw ValidationError("--max-images must be at least 1.") }
+        try Limits.check(valFraction, "--val-fraction", above: 0, below: 1)
+        try Limits.check(fpr, "--fpr", above: 0, below: 1)
+        try Limits.check(epochs, "--epochs", in: 0...Limits.epochs.upperBound)
+        try Limits.check(patience, "--patience", in: Limits.epochs)
+        try Limits.check(batch, "--batch", in: 2...Limits.batch.upperBound)
+        if batch % 2 != 0 { throw ValidationError("--batch must be even (half real, half fake), got \(batch).") }
+        try Limits.check(lr, "--lr", in: Limits.learningRate)
+        try Limits.check(samplesPerGenerator, "--samples-per-generator", in: Self.samples)
+        try Limits.check(gray, "--gray", in: Limits.probability)
+        try Limits.check(videoShare, "--video-share", in: Limits.probability)
+        try Limits.check(videoFrames, "--video-frames", in: Limits.frameCount)
+        try Limits.check(maxImages, "--max-images", in: Limits.maxImages)
         if !["file", "batch"].contains(generatorGroups) { throw ValidationError("--generator-groups must be file or batch, got '\(generatorGroups)'.") }
         if realIndex == nil && realSplit != nil { throw ValidationError("--real-split needs --real-index CSV.") }
     }
 
+    static let samples = 1...1_000_000
+
     func run() throws {
+        var outputs = OutputGuard()
+        try outputs.addInput(gan, as: "the GAN model")
+        try MediaInputs.protect(real, truthFiles: true, in: &outputs)
+        try MediaInputs.protect(fake, truthFiles: true, in: &outputs)
+        try outputs.addInput(realIndex, as: "the index CSV")
+        try faces.protectModels(in: &outputs)
+        try outputs.check(out, as: "the detector")
         let folder = (out as NSString).deletingLastPathComponent
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: folder.isEmpty ? "." : folder, isDirectory: &isDirectory),

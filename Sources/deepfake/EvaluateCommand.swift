@@ -31,9 +31,9 @@ struct EvaluateGANCommand: ParsableCommand {
     var index: String?
     @Option(help: "Index split of the held-out images.")
     var split: String = "holdout"
-    @Option(help: "Images a side.")
+    @Option(parsing: .unconditional, help: "Images a side (2...\(Limits.images.upperBound)).")
     var images: Int = 2048
-    @Option(help: "Seed of the generated images' noise.")
+    @Option(help: "Seed of the generated images' noise (0...\(UInt64.max)).")
     var seed: UInt64 = 1
     @Flag(help: "Also report the SWD of an untrained generator (DCGAN initialisation, --seed).")
     var untrained = false
@@ -46,7 +46,7 @@ struct EvaluateGANCommand: ParsableCommand {
 
     func validate() throws {
         if data.isEmpty { throw ValidationError("--data FOLDER is required.") }
-        if images < 2 { throw ValidationError("--images must be at least 2.") }
+        try Limits.check(images, "--images", in: 2...Limits.images.upperBound)
     }
 
     struct Report: Codable {

@@ -45,22 +45,22 @@ struct EvaluateDetectorCommand: ParsableCommand {
     @Flag(help: "Print JSON instead of the table.")
     var json = false
 
-    @Option(help: "Video frames scored per video, evenly spaced.")
+    @Option(parsing: .unconditional, help: "Video frames scored per video, evenly spaced (\(Limits.frameCount.text)).")
     var count = 32
 
-    @Option(help: "Decision threshold for accuracy and the confusion matrix, replacing the model's.")
+    @Option(parsing: .unconditional, help: "Decision threshold for accuracy and the confusion matrix (0...1), replacing the model's.")
     var threshold: Double?
 
-    @Option(help: "Bootstrap resamples for the AUC intervals.")
+    @Option(parsing: .unconditional, help: "Bootstrap resamples for the AUC intervals (\(Limits.resamples.text)).")
     var resamples = 1000
 
     func validate() throws {
         if real.isEmpty || fake.isEmpty { throw ValidationError("Give both --real and --fake, each with one or more videos, images or folders.") }
-        if count < 1 { throw ValidationError("--count must be at least 1, got \(count).") }
-        if let threshold, !(0...1).contains(threshold) {
+        try Limits.check(count, "--count", in: Limits.frameCount)
+        if let threshold, !(threshold.isFinite && Limits.probability.contains(threshold)) {
             throw ValidationError("--threshold is a probability of fake, between 0 and 1; got \(threshold).")
         }
-        if resamples < 0 { throw ValidationError("--resamples must not be negative.") }
+        try Limits.check(resamples, "--resamples", in: Limits.resamples)
     }
 
     @OptionGroup(title: "Face detection")
@@ -68,8 +68,18 @@ struct EvaluateDetectorCommand: ParsableCommand {
 
     func run() throws {
         let modelPath = try model ?? ModelLocation.defaultDetector()
-        if let report { try ScoreCommand.checkWritable(file: report, option: "--report") }
-        if let roc { try ScoreCommand.checkWritable(file: roc, option: "--roc") }
+        var outputs = OutputGuard()
+        try MediaInputs.protect(real + fake, truthFiles: true, in: &outputs)
+        try outputs.addInput(modelPath, as: "the model")
+        try faces.protectModels(in: &outputs)
+        if let report {
+            try outputs.check(report, as: "the evaluation report")
+            try ScoreCommand.checkWritable(file: report, option: "--report")
+        }
+        if let roc {
+            try outputs.check(roc, as: "the ROC plot")
+            try ScoreCommand.checkWritable(file: roc, option: "--roc")
+        }
         let detector = try DetectorModel.load(URL(fileURLWithPath: modelPath))
         let scorer = try VideoScorer(
             model: detector, modelPath: modelPath, modelSHA256: try SHA256.hash(file: modelPath),

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Faces
+import Media
 
 extension FaceDetectorConfiguration.Kind: ExpressibleByArgument {}
 
@@ -24,10 +25,14 @@ struct FaceDetectorOptions: ParsableArguments {
         valueName: "name"))
     var detector: FaceDetectorConfiguration.Kind = .mediapipe
 
-    @Option(name: .customLong("min-face"), help: ArgumentHelp("Smallest face side in pixels of the frame (8...4096).", valueName: "px"))
+    static let minFaces = 8...4096
+    static let detectSides = 64...16_384
+
+    @Option(name: .customLong("min-face"), parsing: .unconditional,
+            help: ArgumentHelp("Smallest face side in pixels of the frame (\(minFaces.text)).", valueName: "px"))
     var minFace = 40
 
-    @Option(name: .customLong("min-presence"), help: ArgumentHelp(
+    @Option(name: .customLong("min-presence"), parsing: .unconditional, help: ArgumentHelp(
         "mediapipe: smallest FaceMesh face-presence probability for a face to count (0...1; MediaPipe's own is 0.5).", valueName: "p"))
     var minPresence: Float = 0.5
 
@@ -37,8 +42,8 @@ struct FaceDetectorOptions: ParsableArguments {
     @Flag(help: "haar: also look for profile faces (both directions, with haarcascade_profileface).")
     var profile = false
 
-    @Option(name: .customLong("detect-side"), help: ArgumentHelp(
-        "haar: scan a copy whose longer side is at most PX pixels (0: full size; else at least 64).", valueName: "px"))
+    @Option(name: .customLong("detect-side"), parsing: .unconditional, help: ArgumentHelp(
+        "haar: scan a copy whose longer side is at most PX pixels (0: full size; else \(detectSides.text)).", valueName: "px"))
     var detectSide = 0
 
     @Option(name: .customLong("face-boxes"), help: ArgumentHelp(
@@ -53,14 +58,20 @@ struct FaceDetectorOptions: ParsableArguments {
         if detector == .haar && faceBoxes == .landmarks {
             throw ValidationError("--face-boxes landmarks needs a MediaPipe detector; --detector haar has no landmarks.")
         }
-        if !(8...4096).contains(minFace) { throw ValidationError("--min-face must be between 8 and 4096 pixels, got \(minFace).") }
-        if !(minPresence >= 0 && minPresence <= 1) { throw ValidationError("--min-presence is a probability between 0 and 1, got \(minPresence).") }
-        if detectSide != 0 && !(64...16384).contains(detectSide) {
-            throw ValidationError("--detect-side must be 0 or between 64 and 16384, got \(detectSide).")
+        try Limits.check(minFace, "--min-face", in: Self.minFaces)
+        try Limits.check(Double(minPresence), "--min-presence", in: Limits.probability)
+        if detectSide != 0 && !Self.detectSides.contains(detectSide) {
+            throw ValidationError("--detect-side must be 0 or \(Self.detectSides.text), got \(detectSide).")
         }
         if detector != .haar && (profile || detectSide != 0 || cascade != CascadeLocator.defaultName) {
             throw ValidationError("--cascade, --profile and --detect-side apply to --detector haar only.")
         }
+    }
+
+    /// Registers the face models the detector would load (`configuration`, or the default one) as
+    /// inputs no output may replace.
+    func protectModels(of configuration: FaceDetectorConfiguration? = nil, in outputs: inout OutputGuard) throws {
+        try outputs.addInputs((configuration ?? self.configuration).modelFiles, as: "the face model")
     }
 
     /// The configuration, with the models folders the executable finds (for MediaPipe's files);

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Datasets
 import Faces
 import Foundation
 import Media
@@ -34,19 +35,21 @@ struct FacesCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: "Output folder for crops and faces.jsonl (created if missing).")
     var out: String
 
-    @Option(help: "Side of the square crops in pixels.")
+    static let sizes = 16...1024
+
+    @Option(parsing: .unconditional, help: "Side of the square crops in pixels (\(sizes.text)).")
     var size = 64
 
-    @Option(help: "Use FaceForensics++'s convention instead: the box centre and MARGIN times its side.")
+    @Option(parsing: .unconditional, help: "Use FaceForensics++'s convention instead: the box centre and MARGIN times its side (above 0, at most 4).")
     var margin: Double?
 
-    @Option(help: "Take N frames evenly spaced over each video (default 32).")
+    @Option(parsing: .unconditional, help: "Take N frames evenly spaced over each video (\(Limits.frameCount.text); default 32).")
     var count: Int?
 
-    @Option(help: "Take every Nth frame of each video (1 for all).")
+    @Option(parsing: .unconditional, help: "Take every Nth frame of each video (1 for all; \(Limits.every.text)).")
     var every: Int?
 
-    @Option(help: "Take about F frames per second of each video.")
+    @Option(parsing: .unconditional, help: "Take about F frames per second of each video (\(Limits.fps.text)).")
     var fps: Double?
 
     @OptionGroup(title: "Face detection")
@@ -55,7 +58,7 @@ struct FacesCommand: ParsableCommand {
     @Flag(help: "Also write FaceMesh's 468 landmarks in every row (MediaPipe detectors; about 12 KB a row).")
     var landmarks = false
 
-    @Option(name: .customLong("detect-every"), help: "Scan the whole frame on every Nth sampled frame, near the tracked faces in between (samples over 0.5 s apart are always scanned whole).")
+    @Option(name: .customLong("detect-every"), parsing: .unconditional, help: "Scan the whole frame on every Nth sampled frame (\(Limits.detectEvery.text)), near the tracked faces in between (samples over 0.5 s apart are always scanned whole).")
     var detectEvery: Int?
 
     @Flag(name: .customLong("decode-all"), help: "Decode every frame, even unsampled ones no other frame refers to (skipped by default; the faces are the same, shot changes are then found at their exact frame).")
@@ -67,12 +70,12 @@ struct FacesCommand: ParsableCommand {
         if [count != nil, every != nil, fps != nil].filter({ $0 }).count > 1 {
             throw ValidationError("Choose one of --count, --every and --fps.")
         }
-        if let count, count < 1 { throw ValidationError("--count must be at least 1, got \(count).") }
-        if let every, every < 1 { throw ValidationError("--every must be at least 1, got \(every).") }
-        if let fps, !(fps > 0) { throw ValidationError("--fps must be positive, got \(fps).") }
-        if !(16...1024).contains(size) { throw ValidationError("--size must be between 16 and 1024, got \(size).") }
-        if let margin, !(margin > 0 && margin <= 4) { throw ValidationError("--margin must be in (0, 4], got \(margin).") }
-        if let detectEvery, detectEvery < 1 { throw ValidationError("--detect-every must be at least 1, got \(detectEvery).") }
+        try Limits.check(count, "--count", in: Limits.frameCount)
+        try Limits.check(every, "--every", in: Limits.every)
+        try Limits.check(fps, "--fps", in: Limits.fps)
+        try Limits.check(size, "--size", in: Self.sizes)
+        try Limits.check(margin, "--margin", above: 0, below: 4, includingHigh: true)
+        try Limits.check(detectEvery, "--detect-every", in: Limits.detectEvery)
         for input in inputs where !FileManager.default.fileExists(atPath: input) {
             throw ValidationError("Input '\(input)' does not exist. Check the path.")
         }
@@ -81,9 +84,15 @@ struct FacesCommand: ParsableCommand {
     var convention: CropConvention { margin.map { CropConvention.faceForensics(margin: $0) } ?? .default }
 
     func run() throws {
+        var outputs = OutputGuard()
+        try MediaInputs.protect(inputs, in: &outputs)
+        try faces.protectModels(in: &outputs)
+        try outputs.check(out, as: "the crops")
+        try outputs.check(FacesIndexWriter.indexPath(in: out), as: "the faces index")
         let detector = try faces.configuration.make()
         try OutputFolder.prepare(out)
-        let writer = try FacesIndexWriter(folder: out, convention: convention, size: size, detector: faces.detector.rawValue, landmarks: landmarks)
+        let writer = try FacesIndexWriter(folder: out, convention: convention, size: size, detector: faces.detector.rawValue,
+                                          landmarks: landmarks, outputs: outputs)
         var totals = FacesSummary()
         do {
             for source in try MediaInputs.expand(inputs) {
@@ -163,6 +172,27 @@ enum MediaInputs {
     }
 
     static let imageExtensions: Set<String> = ["jpg", "jpeg", "png", "bmp", "webp", "tif", "tiff", "ppm", "pgm"]
+
+    /// Extensions of the videos a folder input may hold (`evaluate detector` reads them).
+    static let videoExtensions: Set<String> = ["mp4", "m4v", "mov", "mkv", "webm", "avi"]
+
+    /// Registers the inputs with `outputs`, each as "the input image", "the input video" or "the
+    /// input folder" (whose images and videos are protected too), with a video's
+    /// `VIDEO.truth.json` when `truthFiles` and it exists.
+    static func protect(_ inputs: [String], truthFiles: Bool = false, in outputs: inout OutputGuard) throws {
+        for input in inputs {
+            var isDirectory: ObjCBool = false
+            let isFolder = FileManager.default.fileExists(atPath: input, isDirectory: &isDirectory) && isDirectory.boolValue
+            let ext = (input as NSString).pathExtension.lowercased()
+            let role = isFolder ? "the input folder" : imageExtensions.contains(ext) ? "the input image"
+                : ext == "safetensors" ? "the input model" : "the input video"
+            try outputs.addInput(input, as: role, readsExtensions: imageExtensions.union(videoExtensions))
+            let truth = TruthRecord.path(for: input)
+            if truthFiles && !isFolder && FileManager.default.fileExists(atPath: truth) {
+                try outputs.addInput(truth, as: "the truth file")
+            }
+        }
+    }
 
     static func expand(_ inputs: [String]) throws -> [Source] {
         var out: [Source] = []

@@ -87,14 +87,20 @@ final class FacesIndexWriter {
     private var folderOfSource: [String: String] = [:]
     private var usedFolders: Set<String> = []
     private let encoder: JSONEncoder
+    /// The command's inputs: no crop may replace one.
+    private let outputs: OutputGuard
 
-    init(folder: String, convention: CropConvention, size: Int, detector: String, landmarks: Bool) throws {
+    /// `faces.jsonl` in `folder`.
+    static func indexPath(in folder: String) -> String { (folder as NSString).appendingPathComponent("faces.jsonl") }
+
+    init(folder: String, convention: CropConvention, size: Int, detector: String, landmarks: Bool, outputs: OutputGuard) throws {
         self.folder = folder
+        self.outputs = outputs
         self.detector = detector
         self.landmarks = landmarks
         self.convention = convention
         self.size = size
-        indexPath = (folder as NSString).appendingPathComponent("faces.jsonl")
+        indexPath = Self.indexPath(in: folder)
         file = AtomicFile(destination: indexPath)
         guard FileManager.default.createFile(atPath: file.temporary, contents: nil),
             let handle = FileHandle(forWritingAtPath: file.temporary)
@@ -119,7 +125,9 @@ final class FacesIndexWriter {
         for (tracked, crop) in zip(frame.faces, frame.crops) {
             let name = String(format: "f%06d_t%03d.png", frame.index, tracked.trackID)
             guard let crop else { preconditionFailure("box crops are always cut") }
-            try ImageFile.writePNG(crop, to: (dir as NSString).appendingPathComponent(name))
+            let path = (dir as NSString).appendingPathComponent(name)
+            try outputs.check(path, as: "a face crop")
+            try ImageFile.writePNG(crop, to: path)
             let region = FaceCrop.region(for: tracked.box, convention: convention)
             func r(_ v: Double, _ places: Double = 100) -> Double { (v * places).rounded() / places }
             let row = FacesIndexRow(

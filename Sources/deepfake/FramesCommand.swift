@@ -20,19 +20,19 @@ struct FramesCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: "Folder for the PNG files (created if missing).")
     var out: String
 
-    @Option(help: "Write every Nth frame (1 for all frames).")
+    @Option(parsing: .unconditional, help: "Write every Nth frame (1 for all frames; \(Limits.every.text)).")
     var every: Int?
 
-    @Option(help: "Write N frames evenly spaced over the video (default 32).")
+    @Option(parsing: .unconditional, help: "Write N frames evenly spaced over the video (\(Limits.frameCount.text); default 32).")
     var count: Int?
 
-    @Option(help: "Write about F frames per second.")
+    @Option(parsing: .unconditional, help: "Write about F frames per second (\(Limits.fps.text)).")
     var fps: Double?
 
-    @Option(help: "Write the frames on screen at these times in seconds, e.g. --at 0.5,2,10.25.")
+    @Option(parsing: .unconditional, help: "Write the frames on screen at these times in seconds (\(Limits.seconds.text), at most \(Limits.timesCount.upperBound) times), e.g. --at 0.5,2,10.25.")
     var at: String?
 
-    @Option(help: "Shrink frames so their longer side is at most PX pixels.")
+    @Option(parsing: .unconditional, help: "Shrink frames so their longer side is at most PX pixels (\(Limits.maxSide.text)).")
     var maxSide: Int?
 
     @Flag(help: "Keep frames as stored; do not apply the display rotation.")
@@ -41,19 +41,20 @@ struct FramesCommand: ParsableCommand {
     func validate() throws {
         let chosen = [every != nil, count != nil, fps != nil, at != nil].filter { $0 }.count
         if chosen > 1 { throw ValidationError("Choose one of --every, --count, --fps and --at.") }
-        if let every, every < 1 { throw ValidationError("--every must be at least 1, got \(every).") }
-        if let count, count < 1 { throw ValidationError("--count must be at least 1, got \(count).") }
-        if let fps, !(fps > 0) { throw ValidationError("--fps must be positive, got \(fps).") }
-        if let maxSide, maxSide < 2 { throw ValidationError("--max-side must be at least 2, got \(maxSide).") }
+        try Limits.check(every, "--every", in: Limits.every)
+        try Limits.check(count, "--count", in: Limits.frameCount)
+        try Limits.check(fps, "--fps", in: Limits.fps)
+        try Limits.check(maxSide, "--max-side", in: Limits.maxSide)
         if at != nil, times == nil {
-            throw ValidationError("--at takes times in seconds separated by commas, e.g. --at 0.5,2,10.25.")
+            throw ValidationError("--at takes up to \(Limits.timesCount.upperBound) times in seconds (\(Limits.seconds.text)) separated by commas, e.g. --at 0.5,2,10.25.")
         }
     }
 
     private var times: [Double]? {
         guard let at else { return nil }
         let parts = at.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
-        guard !parts.isEmpty, parts.allSatisfy({ $0 != nil && $0! >= 0 }) else { return nil }
+        guard Limits.timesCount.contains(parts.count),
+              parts.allSatisfy({ $0.map { $0.isFinite && Limits.seconds.contains($0) } ?? false }) else { return nil }
         return parts.map { $0! }
     }
 
@@ -65,6 +66,9 @@ struct FramesCommand: ParsableCommand {
     }
 
     func run() throws {
+        var outputs = OutputGuard()
+        try outputs.addInput(file, as: "the input video")
+        try outputs.checkFolder(out, as: "the frames") { $0.hasPrefix("frame_") && $0.hasSuffix(".png") }
         let reader = try VideoReader(
             path: file, options: .init(maxSide: maxSide, applyRotation: !noRotate))
         try OutputFolder.prepare(out)

@@ -18,28 +18,35 @@ struct GenerateCommand: ParsableCommand {
 
     @Option(help: "Generator file or training checkpoint (.safetensors).")
     var model: String
-    @Option(help: "Images to generate (strips with --interpolate).")
+    @Option(parsing: .unconditional, help: "Images to generate (strips with --interpolate; 1...\(Limits.generatedImages), and at most \(Limits.generatedImages) images in all).")
     var count: Int = 16
     @Option(help: "Folder for one PNG per image (created if missing).")
     var out: String?
     @Option(help: "Write all images as one grid PNG here.")
     var grid: String?
-    @Option(help: "Seed of the noise.")
+    @Option(help: "Seed of the noise (0...\(UInt64.max)).")
     var seed: UInt64 = 1
     @Option(help: "Class to generate (conditional models): an index 0..<K or a class name.")
     var label: String?
     @Flag(help: "Latent interpolation strips instead of independent samples.")
     var interpolate = false
-    @Option(help: "Images per interpolation strip.")
+    @Option(parsing: .unconditional, help: "Images per interpolation strip (\(Limits.steps.text)).")
     var steps: Int = 8
 
     func validate() throws {
         if out == nil && grid == nil { throw ValidationError("Give --out FOLDER and/or --grid FILE.") }
-        if count < 1 || count > 10_000 { throw ValidationError("--count must be 1...10000, got \(count).") }
-        if interpolate && steps < 2 { throw ValidationError("--steps must be at least 2.") }
+        try Limits.check(count, "--count", in: 1...Limits.generatedImages)
+        try Limits.check(steps, "--steps", in: Limits.steps)
+        if interpolate && count * steps > Limits.generatedImages {
+            throw ValidationError("--count \(count) strips of --steps \(steps) make \(count * steps) images, over the \(Limits.generatedImages) allowed in one run.")
+        }
     }
 
     func run() throws {
+        var outputs = OutputGuard()
+        try outputs.addInput(model, as: "the model")
+        if let grid { try outputs.check(grid, as: "the grid") }
+        if let out { try outputs.checkFolder(out, as: "the samples") { $0.hasPrefix("sample_") && $0.hasSuffix(".png") } }
         let (generator, metadata) = try GeneratorFile.read(URL(fileURLWithPath: model))
         let a = generator.architecture
         if let out { try OutputFolder.prepare(out) }

@@ -58,19 +58,19 @@ struct ScoreCommand: ParsableCommand {
     @Option(help: "Write the HTML report to FILE (a folder with several inputs).")
     var html: String?
 
-    @Option(help: "Score N frames evenly spaced over each video (default 32).")
+    @Option(parsing: .unconditional, help: "Score N frames evenly spaced over each video (\(Limits.frameCount.text); default 32).")
     var count: Int?
 
-    @Option(help: "Score every Nth frame.")
+    @Option(parsing: .unconditional, help: "Score every Nth frame (\(Limits.every.text)).")
     var every: Int?
 
-    @Option(help: "Score about F frames per second.")
+    @Option(parsing: .unconditional, help: "Score about F frames per second (\(Limits.fps.text)).")
     var fps: Double?
 
     @Flag(help: "Score every frame.")
     var all = false
 
-    @Option(help: "Decision threshold on the probability of fake, replacing the model's.")
+    @Option(parsing: .unconditional, help: "Decision threshold on the probability of fake (0...1), replacing the model's.")
     var threshold: Double?
 
     @Flag(help: "Write one compact JSON report per line (to --report FILE or standard output).")
@@ -79,7 +79,7 @@ struct ScoreCommand: ParsableCommand {
     @OptionGroup(title: "Face detection")
     var faces: FaceDetectorOptions
 
-    @Option(name: .customLong("detect-every"), help: "Scan the whole frame on every Nth sampled frame, near the tracked faces in between (samples over 0.5 s apart are always scanned whole).")
+    @Option(name: .customLong("detect-every"), parsing: .unconditional, help: "Scan the whole frame on every Nth sampled frame (\(Limits.detectEvery.text)), near the tracked faces in between (samples over 0.5 s apart are always scanned whole).")
     var detectEvery: Int?
 
     @Flag(name: .customLong("decode-all"), help: "Decode every frame, even unsampled ones no other frame refers to (skipped by default; the scores are the same, shot changes are then reported at their exact frame).")
@@ -89,13 +89,13 @@ struct ScoreCommand: ParsableCommand {
         if [count != nil, every != nil, fps != nil, all].filter({ $0 }).count > 1 {
             throw ValidationError("Choose one of --count, --every, --fps and --all.")
         }
-        if let count, count < 1 { throw ValidationError("--count must be at least 1, got \(count).") }
-        if let every, every < 1 { throw ValidationError("--every must be at least 1, got \(every).") }
-        if let fps, !(fps > 0) { throw ValidationError("--fps must be positive, got \(fps).") }
-        if let threshold, !(0...1).contains(threshold) {
+        try Limits.check(count, "--count", in: Limits.frameCount)
+        try Limits.check(every, "--every", in: Limits.every)
+        try Limits.check(fps, "--fps", in: Limits.fps)
+        if let threshold, !(threshold.isFinite && Limits.probability.contains(threshold)) {
             throw ValidationError("--threshold is a probability of fake, between 0 and 1; got \(threshold).")
         }
-        if let detectEvery, detectEvery < 1 { throw ValidationError("--detect-every must be at least 1, got \(detectEvery).") }
+        try Limits.check(detectEvery, "--detect-every", in: Limits.detectEvery)
     }
 
     var sampling: ScoreSampling {
@@ -107,7 +107,11 @@ struct ScoreCommand: ParsableCommand {
 
     func run() throws {
         let modelPath = try model ?? ModelLocation.defaultDetector()
-        try checkOutputs()
+        var outputs = OutputGuard()
+        try MediaInputs.protect(inputs, in: &outputs)
+        try outputs.addInput(modelPath, as: "the model")
+        try faces.protectModels(in: &outputs)
+        try checkOutputs(outputs)
         let detector = try DetectorModel.load(URL(fileURLWithPath: modelPath))
         let modelHash = try SHA256.hash(file: modelPath)
         let scorer = try VideoScorer(
@@ -148,20 +152,45 @@ struct ScoreCommand: ParsableCommand {
         return "\(name): \(s.verdict.rawValue)\(score) (\(s.tracks) tracks, \(s.framesWithFaces)/\(s.framesSampled) frames with faces, \(s.faces) faces\(total))"
     }
 
-    /// Fails before any work when an output cannot be written.
-    private func checkOutputs() throws {
-        if let report, report != "-" { try Self.checkWritable(file: report, option: "--report") }
+    /// Fails before any work when an output cannot be written or would replace an input.
+    private func checkOutputs(_ outputs: OutputGuard) throws {
+        if let report, report != "-" {
+            try outputs.check(report, as: "the report")
+            try Self.checkWritable(file: report, option: "--report")
+        }
         if let html {
             if inputs.count > 1 {
+                for page in htmlPages { try outputs.check(page, as: "the HTML report") }
                 var isDirectory: ObjCBool = false
                 if FileManager.default.fileExists(atPath: html, isDirectory: &isDirectory), !isDirectory.boolValue {
                     throw CleanError("--html '\(html)' is a file; with several inputs --html names a folder for one page per input.")
                 }
                 try OutputFolder.prepare(html)
             } else {
+                try outputs.check(html, as: "the HTML report")
                 try Self.checkWritable(file: html, option: "--html")
             }
         }
+    }
+
+    /// With several inputs, each input's page in the --html folder, in input order: NAME.html,
+    /// NAME-2.html for a second input of the same name, and so on.
+    private var htmlPages: [String] {
+        guard let html else { return [] }
+        var pages: [String] = []
+        var used: Set<String> = []
+        for input in inputs {
+            let base = URL(fileURLWithPath: input).deletingPathExtension().lastPathComponent
+            var stem = base
+            var n = 2
+            while used.contains(stem) {
+                stem = "\(base)-\(n)"
+                n += 1
+            }
+            used.insert(stem)
+            pages.append((html as NSString).appendingPathComponent(stem + ".html"))
+        }
+        return pages
     }
 
     static func checkWritable(file: String, option: String) throws {
@@ -207,22 +236,9 @@ struct ScoreCommand: ParsableCommand {
             }
         }
         if let html {
-            var used: Set<String> = []
-            for r in results {
+            for (r, path) in zip(results, inputs.count == 1 ? [html] : htmlPages) {
                 let page = Data(ReportHTML.render(r.report, thumbnails: r.thumbnails).utf8)
-                if inputs.count == 1 {
-                    try Self.writeAtomically(page, to: html)
-                } else {
-                    var stem = URL(fileURLWithPath: r.report.input.path).deletingPathExtension().lastPathComponent
-                    var n = 2
-                    let base = stem
-                    while used.contains(stem) {
-                        stem = "\(base)-\(n)"
-                        n += 1
-                    }
-                    used.insert(stem)
-                    try Self.writeAtomically(page, to: (html as NSString).appendingPathComponent(stem + ".html"))
-                }
+                try Self.writeAtomically(page, to: path)
             }
         }
     }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Datasets
 import Foundation
 import GAN
+import Media
 import NN
 
 struct TrainCommand: ParsableCommand {
@@ -26,7 +27,7 @@ struct TrainCommand: ParsableCommand {
     var split: String?
     @Option(help: "Index split used as the SWD holdout (default 'holdout' with an index; 'none' to skip).")
     var holdoutSplit: String?
-    @Option(help: "Use at most N training images (quick runs).")
+    @Option(parsing: .unconditional, help: "Use at most N training images (quick runs; \(Limits.maxImages.text)).")
     var maxImages: Int?
     @Option(help: "Dataset cache folder (default $DEEPFAKE_CACHE or ~/.cache/deepfake/datasets).")
     var cache: String?
@@ -35,15 +36,15 @@ struct TrainCommand: ParsableCommand {
 
     @Option(help: "Network family: dcgan or mlp.")
     var arch: String?
-    @Option(help: "Image size (dcgan: 32, 64 or 128).")
+    @Option(parsing: .unconditional, help: "Image size (dcgan: 32, 64 or 128; mlp: 4...64).")
     var size: Int?
-    @Option(help: "Generator width (dcgan ngf; mlp hidden units).")
+    @Option(parsing: .unconditional, help: "Generator width (dcgan ngf; mlp hidden units; \(Limits.width.text)).")
     var ngf: Int?
-    @Option(help: "Discriminator width (dcgan ndf; mlp hidden units).")
+    @Option(parsing: .unconditional, help: "Discriminator width (dcgan ndf; mlp hidden units; \(Limits.width.text)).")
     var ndf: Int?
-    @Option(help: "Noise size.")
+    @Option(parsing: .unconditional, help: "Noise size (\(Limits.noiseSize.text)).")
     var nz: Int?
-    @Option(help: "Image channels (3; 1 for grey, e.g. --arch mlp).")
+    @Option(parsing: .unconditional, help: "Image channels (3; 1 for grey, e.g. --arch mlp).")
     var channels: Int?
     @Flag(help: "Train a conditional GAN on class labels (--labels/--index CSV and --label-column).")
     var conditional = false
@@ -52,34 +53,34 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Column of the label CSV holding the class.")
     var labelColumn: String?
 
-    @Option(help: "Batch size.")
+    @Option(parsing: .unconditional, help: "Batch size (2...\(Limits.batch.upperBound)).")
     var batch: Int = 64
-    @Option(help: "Epochs (passes over the training images; default 5). With --resume, extends the run.")
+    @Option(parsing: .unconditional, help: "Epochs (passes over the training images; \(Limits.epochs.text); default 5). With --resume, extends the run.")
     var epochs: Int?
-    @Option(help: "Discriminator steps per generator step.")
+    @Option(parsing: .unconditional, help: "Discriminator steps per generator step (\(Self.discriminatorSteps.text)).")
     var dSteps: Int = 1
     @Option(help: "Generator loss: nonsaturating or minimax.")
     var loss: String = "nonsaturating"
-    @Option(help: "One-sided label smoothing: D's target for real images is 1 - this (0.1 is usual).")
+    @Option(parsing: .unconditional, help: "One-sided label smoothing: D's target for real images is 1 - this (\(Self.labelSmoothings.text); 0.1 is usual).")
     var labelSmoothing: Double = 0
-    @Option(help: "Adam learning rate.")
+    @Option(parsing: .unconditional, help: "Adam learning rate (\(Limits.learningRate.text)).")
     var lr: Double = 2e-4
-    @Option(help: "Seed of weights, noise and data order.")
+    @Option(help: "Seed of weights, noise and data order (0...\(UInt64.max)).")
     var seed: UInt64 = 1
 
     @Option(name: .customLong("run"), help: "New run folder.")
     var runFolder: String?
     @Option(help: "Continue the run in this folder from its newest checkpoint.")
     var resume: String?
-    @Option(help: "Write a checkpoint every N iterations (and at each epoch's end).")
+    @Option(parsing: .unconditional, help: "Write a checkpoint every N iterations (and at each epoch's end; \(Limits.iterations.text)).")
     var checkpointEvery: Int = 100
-    @Option(help: "Checkpoints kept besides the best.")
+    @Option(parsing: .unconditional, help: "Checkpoints kept besides the best (\(Self.keptCheckpoints.text)).")
     var keep: Int = 3
-    @Option(help: "Images a side for the per-epoch SWD (0 turns it off).")
+    @Option(parsing: .unconditional, help: "Images a side for the per-epoch SWD (0 turns it off; at most \(Limits.images.upperBound)).")
     var swdImages: Int = 2048
-    @Option(help: "D steps of the pre-check (0 skips it).")
+    @Option(parsing: .unconditional, help: "D steps of the pre-check (0 skips it; at most \(Limits.iterations.upperBound)).")
     var precheckSteps: Int = 200
-    @Option(help: "Stop after N iterations in this sitting (resume later with --resume).")
+    @Option(parsing: .unconditional, help: "Stop after N iterations in this sitting (resume later with --resume; \(Limits.iterations.text)).")
     var stopAfter: Int?
     @Option(help: "Initial weights: a safetensors file with PyTorch state_dicts under netG. and netD. (benchmarks).")
     var initWeights: String?
@@ -102,11 +103,48 @@ struct TrainCommand: ParsableCommand {
         if let arch, GANArchitecture.Kind(rawValue: arch) == nil { throw ValidationError("--arch must be dcgan or mlp, got '\(arch)'.") }
         if GANLoss(rawValue: loss) == nil { throw ValidationError("--loss must be nonsaturating or minimax, got '\(loss)'.") }
         if conditional && labelColumn == nil { throw ValidationError("--conditional needs --label-column COL (and --labels CSV).") }
-        if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1.") }
-        if let stopAfter, stopAfter < 1 { throw ValidationError("--stop-after must be at least 1.") }
+        try Limits.check(maxImages, "--max-images", in: Limits.maxImages)
+        try Limits.check(size, "--size", in: 4...128)
+        try Limits.check(ngf, "--ngf", in: Limits.width)
+        try Limits.check(ndf, "--ndf", in: Limits.width)
+        try Limits.check(nz, "--nz", in: Limits.noiseSize)
+        if let channels, channels != 1 && channels != 3 { throw ValidationError("--channels must be 1 or 3, got \(channels).") }
+        try Limits.check(batch, "--batch", in: 2...Limits.batch.upperBound)
+        try Limits.check(epochs, "--epochs", in: Limits.epochs)
+        try Limits.check(dSteps, "--d-steps", in: Self.discriminatorSteps)
+        try Limits.check(labelSmoothing, "--label-smoothing", in: Self.labelSmoothings)
+        try Limits.check(lr, "--lr", in: Limits.learningRate)
+        try Limits.check(checkpointEvery, "--checkpoint-every", in: Limits.iterations)
+        try Limits.check(keep, "--keep", in: Self.keptCheckpoints)
+        try Limits.check(swdImages, "--swd-images", in: 0...Limits.images.upperBound)
+        try Limits.check(precheckSteps, "--precheck-steps", in: 0...Limits.iterations.upperBound)
+        try Limits.check(stopAfter, "--stop-after", in: Limits.iterations)
+    }
+
+    static let discriminatorSteps = 1...100
+    static let labelSmoothings = 0.0...0.45
+    static let keptCheckpoints = 1...1000
+
+    /// Registers what the run reads and checks what it writes against it, before any work.
+    private func checkOutputs() throws {
+        var outputs = OutputGuard()
+        try outputs.addInputs(data, as: "the training image folder", readsExtensions: MediaInputs.imageExtensions)
+        try outputs.addInput(index, as: "the index CSV")
+        try outputs.addInput(labels, as: "the label CSV")
+        try outputs.addInput(initWeights, as: "the initial weights")
+        try outputs.addInput(dataOrder, as: "the data order")
+        if let resume {
+            let folder = RunFolder(URL(fileURLWithPath: resume))
+            let checkpoints = folder.checkpointSteps().map { folder.checkpoint(step: $0) } + [folder.bestCheckpoint]
+            try outputs.addInputs(checkpoints.map(\.path), as: "a checkpoint of the run")
+        }
+        if let runFolder { try outputs.check(runFolder, as: "the run folder") }
+        if let export { try outputs.check(export, as: "the generator") }
+        if let exportNetworks { try outputs.check(exportNetworks, as: "the networks file") }
     }
 
     func run() throws {
+        try checkOutputs()
         let session: TrainingSession
         let settings: [String: String]
         var loaded: FaceImageSet?
