@@ -40,6 +40,8 @@ PY
 ff -f lavfi -i testsrc2=size=320x240:rate=25:duration=1 -c:v mpeg4 -q:v 8 "$out/mpeg4.avi"
 # VP9 in WebM.
 ff -f lavfi -i testsrc2=size=320x240:rate=25:duration=1 -c:v libvpx-vp9 -b:v 200k -deadline realtime -cpu-used 8 "$out/vp9.webm"
+# A 1x1 video (H.264 4:4:4: 4:2:0 needs even sizes), for the writer's smallest-size error.
+ff -f lavfi -i color=red:s=2x2:r=25:d=0.4 -vf scale=1:1 -c:v libx264 -preset veryfast -crf 30 -pix_fmt yuv444p -bitexact "$out/tiny_1x1.mp4"
 # Bad inputs: a truncated faststart MP4 (cut at 60%), an empty file, and text named .mp4.
 size=$(stat -c %s "$out/h264_aac.mp4")
 head -c $((size * 6 / 10)) "$out/h264_aac.mp4" > "$out/truncated.mp4"
