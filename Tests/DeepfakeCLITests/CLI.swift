@@ -18,9 +18,10 @@ enum CLI {
     }
 
     /// Runs `deepfake arguments…`, optionally as another user (`setpriv`) when running as root, with
-    /// `environment` added to the test's own.
+    /// `environment` added to the test's own. With `timeout`, a run still going after that many
+    /// seconds is killed (SIGKILL), so a test of "never hangs" fails instead of hanging.
     static func run(_ arguments: [String], asUser uid: Int? = nil, environment extra: [String: String] = [:],
-                    directory: URL? = nil) throws -> Result {
+                    directory: URL? = nil, timeout: Double? = nil) throws -> Result {
         let process = Process()
         if let uid {
             process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
@@ -38,13 +39,35 @@ enum CLI {
         process.standardOutput = out
         process.standardError = err
         try process.run()
-        // Read both pipes before waiting, so a large output cannot block the child.
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
+        // Read both pipes while waiting, so a large output cannot block the child.
+        let outData = Collected(out.fileHandleForReading), errData = Collected(err.fileHandleForReading)
+        if let timeout {
+            let deadline = Date().addingTimeInterval(timeout)
+            while process.isRunning && Date() < deadline { usleep(20_000) }
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        }
         process.waitUntilExit()
         return Result(
-            status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-            stderr: String(decoding: errData, as: UTF8.self))
+            status: process.terminationStatus, stdout: String(decoding: outData.wait(), as: UTF8.self),
+            stderr: String(decoding: errData.wait(), as: UTF8.self))
+    }
+
+    /// A pipe read to its end on another thread.
+    private final class Collected: @unchecked Sendable {
+        private var data = Data()
+        private let done = DispatchSemaphore(value: 0)
+
+        init(_ handle: FileHandle) {
+            Thread.detachNewThread { [self] in
+                data = handle.readDataToEndOfFile()
+                done.signal()
+            }
+        }
+
+        func wait() -> Data {
+            done.wait()
+            return data
+        }
     }
 
     static func scratch(_ name: String = #function) throws -> URL {
