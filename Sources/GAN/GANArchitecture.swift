@@ -87,8 +87,9 @@ public struct GANArchitecture: Codable, Equatable, Sendable {
         switch kind {
         case .dcgan:
             let m = blockMultipliers.map(Double.init)
-            guard let first = m.first, let last = m.last else { return 0 }
-            var total = (nz + k) * g * first * 16 + g * c * 16 + (c + k) * d * 16 + d * last * 16
+            guard let widest = m.first else { return 0 }
+            // G: nz+K → widest·ngf, the blocks, ngf → C; D: C+K → ndf, the blocks, widest·ndf → 1.
+            var total = (nz + k) * g * widest * 16 + g * c * 16 + (c + k) * d * 16 + d * widest * 16
             for (a, b) in zip(m, m.dropFirst()) { total += (g * a * g * b + d * b * d * a) * 16 }
             return total
         case .mlp:
