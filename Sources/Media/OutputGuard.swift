@@ -74,8 +74,11 @@ public struct OutputGuard: Sendable {
         try check(folder, as: role)
         let resolvedFolder = Self.resolve(folder)
         for input in protected where input.folderExtensions == nil {
-            let url = URL(fileURLWithPath: input.resolved)
-            if url.deletingLastPathComponent().path == resolvedFolder && writes(url.lastPathComponent) {
+            // The input's own name in its folder, and the file it links to.
+            let named = URL(fileURLWithPath: input.path).standardizedFileURL
+            let candidates = [(Self.resolve(named.deletingLastPathComponent().path), named.lastPathComponent),
+                              ((input.resolved as NSString).deletingLastPathComponent, (input.resolved as NSString).lastPathComponent)]
+            if candidates.contains(where: { $0.0 == resolvedFolder && writes($0.1) }) {
                 throw MediaError(
                     .outputIsInput, path: folder,
                     reason: "Refusing to write \(role) to '\(folder)': a file written there would replace \(input.role) '\(input.path)'",
