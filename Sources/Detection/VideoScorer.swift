@@ -184,7 +184,7 @@ private final class ScoringRun {
         timings["detect", default: 0] += stream.timings.detect
         timings["crop", default: 0] += stream.timings.crop
         progress(1, 1)
-        flush()
+        try flush()
     }
 
     func scoreVideo(progress: (Int, Int?) -> Void) throws {
@@ -207,13 +207,13 @@ private final class ScoringRun {
         try stream.run(reader, selector: &selector, frameCount: frameCount, sampled: { progress($0, expected) }) { frame in
             sampledFrames.append((frame.index, frame.time))
             take(frame)
-            if pending.count >= scorer.settings.batchSize { flush() }
+            if pending.count >= scorer.settings.batchSize { try flush() }
         }
         framesRead = stream.framesRead
         timings["decode", default: 0] += stream.timings.decode
         timings["detect", default: 0] += stream.timings.detect
         timings["crop", default: 0] += stream.timings.crop
-        flush()
+        try flush()
         input.frameCount = framesRead
         if let header = info.frameCount, header != framesRead {
             warnings.append("the container's header gives \(header) frames; \(framesRead) decoded")
@@ -238,11 +238,18 @@ private final class ScoringRun {
     }
 
     /// Scores the pending crops.
-    func flush() {
+    /// - Throws: `DetectorError.invalidModel` naming the model when a score is not a number (weights
+    ///   so large that D overflows; non-finite weights are refused when the model is loaded).
+    func flush() throws {
         guard !pending.isEmpty else { return }
         let t = now()
         let scores = scorer.model.probabilities(FaceTensors.batch(pending.map(\.crop)))
         timings["score", default: 0] += seconds(since: t)
+        if let bad = scores.first(where: { !$0.isFinite }) {
+            throw DetectorError(.invalidModel, path: scorer.modelFacts.path,
+                                "gave a score of \(bad) on a face crop, so its weights are damaged (too large for float32). "
+                                    + "Use another model, or rebuild it")
+        }
         for (face, score) in zip(pending, scores) {
             func r(_ v: Double) -> Double { (v * 100).rounded() / 100 }
             let box = Report.Box(x: r(face.box.x), y: r(face.box.y), width: r(face.box.width), height: r(face.box.height))

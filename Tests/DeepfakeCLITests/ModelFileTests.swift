@@ -70,6 +70,27 @@ import Testing
         #expect(CLI.files(in: folder) == before)
     }
 
+    /// Finite weights so large that D overflows give NaN scores: the input gets an error naming the
+    /// model instead of `uncertain nan` and a report that cannot be encoded.
+    @Test func overflowingDetectorIsAnErrorEntryNotANaNScore() throws {
+        let folder = try CLI.scratch()
+        let model = try Self.copy(Self.detector, to: folder, named: "d.safetensors") { tensors, _ in
+            for name in ["discriminator.main.0.weight", "discriminator.main.2.weight"] {
+                let t = tensors[name]!
+                tensors[name] = Tensor(shape: t.shape, data: t.data.map { max(min($0 * 1e30, 3e38), -3e38) })
+            }
+        }
+        let report = folder.appendingPathComponent("r.json").path
+        let clip = CLI.root.appendingPathComponent("fixtures/demo/generated_faces.mp4").path
+        let result = try CLI.run(["score", clip, "--model", model, "--count", "4", "--report", report], timeout: 120)
+        #expect(result.status == 1, "\(result.stderr)")
+        #expect(result.stderr.contains("'\(model)': gave a score of"), "\(result.stderr)")
+        #expect(!result.stderr.contains("EncodingError"), "\(result.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: report))) as? [String: Any])
+        #expect(json["summary"] == nil)
+        #expect((json["error"] as? [String: Any])?["message"] as? String != nil)
+    }
+
     /// Metadata numbers are bounded before the networks are allocated (nz = 10¹¹ would ask for
     /// terabytes).
     @Test(arguments: [
