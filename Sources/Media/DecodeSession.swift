@@ -78,6 +78,11 @@ final class DecodeSession {
         let streams = context!.pointee.streams!
         let parameters = streams[Int(best)]!.pointee.codecpar.pointee
         try PixelBudget.check(width: Int(parameters.width), height: Int(parameters.height), path: path, what: "video")
+        if parameters.width == 0 || parameters.height == 0, let size = FFmpeg.refusedPictureSize() {
+            // The probe's decoder refused a picture over the budget (a JPEG, say), so the stream
+            // has no size; FFmpeg logged the size it refused.
+            try PixelBudget.check(width: size.width, height: size.height, path: path, what: "picture")
+        }
         for i in 0..<Int(context!.pointee.nb_streams) where i != Int(best) {
             streams[i]!.pointee.discard = AVDISCARD_ALL
         }

@@ -28,6 +28,18 @@ enum FFmpeg {
         return "\(message); \(line)"
     }
 
+    /// The size in FFmpeg's last logged error when it is libavutil's refusal of a picture size
+    /// ("Picture size 30000x30000 is invalid", or "... exceeds specified max pixel count N").
+    static func refusedPictureSize() -> (width: Int, height: Int)? {
+        var logged = [CChar](repeating: 0, count: 512)
+        cshims_ffmpeg_last_error(&logged, logged.count)
+        let line = String(cBuffer: logged)
+        guard let range = line.range(of: "Picture size ") else { return nil }
+        let size = line[range.upperBound...].prefix { $0 != " " }.split(separator: "x")
+        guard size.count == 2, let width = Int(size[0]), let height = Int(size[1]) else { return nil }
+        return (width, height)
+    }
+
     /// Throws `MediaError(code, ...)` if `result` is negative.
     @discardableResult
     static func check(

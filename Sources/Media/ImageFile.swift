@@ -13,6 +13,9 @@ public enum ImageFile {
             let png = try readPNG(path, mode: Int32(CSHIMS_PNG_RGB8))
             return RGBImage(width: png.width, height: png.height, pixels: png.samples.map { UInt8($0) })
         }
+        if let size = jpegHeaderSize(path) {
+            try PixelBudget.check(width: size.width, height: size.height, path: path, what: "image")
+        }
         do throws(MediaError) {
             // One picture: decoder threads would only add start-up cost.
             let reader = try VideoReader(path: path, options: .init(threads: 1))
@@ -70,6 +73,29 @@ public enum ImageFile {
         guard head.count == 24, head[12..<16].elementsEqual("IHDR".utf8) else { return nil }
         func number(_ at: Int) -> Int { head[at..<at + 4].reduce(0) { $0 << 8 | Int($1) } }
         return (number(16), number(20))
+    }
+
+    /// The width and height in a JPEG's frame header (the first SOFn marker segment within its
+    /// first 256 KB), when the file is a JPEG.
+    static func jpegHeaderSize(_ path: String) -> (width: Int, height: Int)? {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
+        defer { try? handle.close() }
+        let bytes = [UInt8](handle.readData(ofLength: 1 << 18))
+        guard bytes.count > 4, bytes[0] == 0xFF, bytes[1] == 0xD8 else { return nil }
+        var at = 2
+        while at + 9 < bytes.count {
+            guard bytes[at] == 0xFF else { return nil }
+            let marker = bytes[at + 1]
+            if marker == 0xFF { at += 1; continue }  // fill byte
+            let length = Int(bytes[at + 2]) << 8 | Int(bytes[at + 3])
+            // SOF0...SOF15, except DHT (C4), JPG (C8) and DAC (CC): precision, height, width.
+            if (0xC0...0xCF).contains(marker) && ![0xC4, 0xC8, 0xCC].contains(marker) {
+                return (Int(bytes[at + 7]) << 8 | Int(bytes[at + 8]), Int(bytes[at + 5]) << 8 | Int(bytes[at + 6]))
+            }
+            if marker == 0xDA || length < 2 { return nil }  // start of scan, or damaged
+            at += 2 + length
+        }
+        return nil
     }
 
     private static func readPNG(_ path: String, mode: Int32) throws(MediaError) -> PNGImage {

@@ -4,8 +4,9 @@ import Foundation
 /// file whose header claims 30000×30000 pixels is refused before anything is allocated for it.
 ///
 /// `$DEEPFAKE_MAX_MEGAPIXELS` raises or lowers it (a positive number, e.g. `200` or `0.5`). The
-/// size is checked from the header: a PNG's IHDR, the video stream's parameters, and libavcodec's
-/// own `max_pixels` guard on every decoded frame.
+/// size is checked from the header: a PNG's IHDR, a JPEG's frame header, the video stream's
+/// parameters (or the size FFmpeg's probe refused, for other formats), and libavcodec's own
+/// `max_pixels` guard on every decoded frame.
 public enum PixelBudget {
     /// The default budget in megapixels.
     public static let defaultMegapixels = 64.0

@@ -21,6 +21,21 @@ import Testing
         #expect((try #require(throws: MediaError.self) { try ImageFile.readPNG(path) }).code == .tooManyPixels)
     }
 
+    /// A JPEG's size is read from its frame header before FFmpeg sees the file.
+    @Test(arguments: [(30_000, 30_000), (10_000, 10_000)])
+    func aJPEGClaimingHugeSizeIsRefused(width: Int, height: Int) throws {
+        let folder = try Paths.scratch("jpeg\(width)")
+        var bytes = try JPEGCodec().encode(RGBImage(width: 16, height: 16, fill: (200, 40, 40)), quality: 90)
+        // The baseline frame header (FFC0): length (2), precision (1), then height and width.
+        let sof = try #require((0..<bytes.count - 1).first { bytes[$0] == 0xFF && bytes[$0 + 1] == 0xC0 })
+        bytes.replaceSubrange(sof + 5..<sof + 9, with: [UInt8(height >> 8), UInt8(height & 255), UInt8(width >> 8), UInt8(width & 255)])
+        let path = folder.appendingPathComponent("huge.jpg").path
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        let error = try #require(throws: MediaError.self) { try ImageFile.read(path) }
+        #expect(error.code == .tooManyPixels, "\(error)")
+        #expect(error.reason.hasPrefix("the image is \(width)x\(height) pixels"), "\(error)")
+    }
+
     @Test func theBudgetAllowsEightK() throws {
         try PixelBudget.check(width: 7680, height: 4320, path: "8k.mp4", what: "video")
         #expect(throws: MediaError.self) { try PixelBudget.check(width: Int.max, height: 2, path: "x", what: "video") }
