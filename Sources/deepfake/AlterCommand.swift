@@ -48,7 +48,7 @@ struct AlterCommand: ParsableCommand {
     @Option(help: "GAN file (default: models/utkface64-dcgan32.safetensors). A training checkpoint works too.")
     var model: String?
 
-    @Option(help: "Seed of the replacement identities and the inversion's starts (0...2^64-1).")
+    @Option(parsing: .unconditional, help: "Seed of the replacement identities and the inversion's starts (0...2^64-1).")
     var seed: UInt64 = 1
 
     @Option(help: "feather (alpha through the feathered ellipse) or poisson.")

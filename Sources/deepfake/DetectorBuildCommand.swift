@@ -80,7 +80,7 @@ struct DetectorBuildCommand: ParsableCommand {
     var batch = 64
     @Option(parsing: .unconditional, help: "Adam learning rate (\(Limits.learningRate.text)).")
     var lr = 2e-4
-    @Option(help: "Seed of generator samples, batch order and augmentation (0...2^64-1).")
+    @Option(parsing: .unconditional, help: "Seed of generator samples, batch order and augmentation (0...2^64-1).")
     var seed: UInt64 = 1
     @Flag(help: "Train without augmentation.")
     var noAugment = false

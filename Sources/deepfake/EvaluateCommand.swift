@@ -33,7 +33,7 @@ struct EvaluateGANCommand: ParsableCommand {
     var split: String = "holdout"
     @Option(parsing: .unconditional, help: "Images a side (2...\(Limits.images.upperBound)).")
     var images: Int = 2048
-    @Option(help: "Seed of the generated images' noise (0...2^64-1).")
+    @Option(parsing: .unconditional, help: "Seed of the generated images' noise (0...2^64-1).")
     var seed: UInt64 = 1
     @Flag(help: "Also report the SWD of an untrained generator (DCGAN initialisation, --seed).")
     var untrained = false

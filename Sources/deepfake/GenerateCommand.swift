@@ -24,7 +24,7 @@ struct GenerateCommand: ParsableCommand {
     var out: String?
     @Option(help: "Write all images as one grid PNG here.")
     var grid: String?
-    @Option(help: "Seed of the noise (0...2^64-1).")
+    @Option(parsing: .unconditional, help: "Seed of the noise (0...2^64-1).")
     var seed: UInt64 = 1
     @Option(help: "Class to generate (conditional models): an index 0..<K or a class name.")
     var label: String?

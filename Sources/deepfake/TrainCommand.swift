@@ -65,7 +65,7 @@ struct TrainCommand: ParsableCommand {
     var labelSmoothing: Double = 0
     @Option(parsing: .unconditional, help: "Adam learning rate (\(Limits.learningRate.text)).")
     var lr: Double = 2e-4
-    @Option(help: "Seed of weights, noise and data order (0...2^64-1).")
+    @Option(parsing: .unconditional, help: "Seed of weights, noise and data order (0...2^64-1).")
     var seed: UInt64 = 1
 
     @Option(name: .customLong("run"), help: "New run folder.")

@@ -56,6 +56,9 @@ import Testing
         (["evaluate", "gan", "--model", "m", "--data", "d", "--images", "-1"], "--images must be 2...100000, got -1."),
         (["evaluate", "detector", "--real", "a", "--fake", "b", "--resamples", "-1"], "--resamples must be 0...100000, got -1."),
         (["evaluate", "detector", "--real", "a", "--fake", "b", "--count", "0"], "--count must be 1...100000, got 0."),
+        // Seeds: a negative one is a bad value for the flag (with its help and range), not a missing one.
+        (["generate", "--model", "m", "--grid", "g.png", "--seed", "-1"], "The value '-1' is invalid for '--seed <seed>'"),
+        (["train", "--data", "d", "--run", "r", "--seed", "-1"], "Seed of weights, noise and data order (0...2^64-1)."),
         // alter
         (["alter", clip, "--out", "x.mp4", "--crf", "99"], "--crf must be 0...51, got 99."),
         (["alter", clip, "--out", "x.mp4", "--feather", "nan"], "--feather must be above 0 and at most 1, got nan."),
