@@ -57,9 +57,7 @@ struct EvaluateDetectorCommand: ParsableCommand {
     func validate() throws {
         if real.isEmpty || fake.isEmpty { throw ValidationError("Give both --real and --fake, each with one or more videos, images or folders.") }
         try Limits.check(count, "--count", in: Limits.frameCount)
-        if let threshold, !(threshold.isFinite && Limits.probability.contains(threshold)) {
-            throw ValidationError("--threshold is a probability of fake, between 0 and 1; got \(threshold).")
-        }
+        try Limits.checkThreshold(threshold)
         try Limits.check(resamples, "--resamples", in: Limits.resamples)
     }
 

@@ -72,6 +72,12 @@ extension Limits {
         throw ValidationError("\(flag) must be \(range.text), got \(format(value)).")
     }
 
+    /// `--threshold` of `score` and `evaluate detector`: a probability of fake.
+    static func checkThreshold(_ value: Double?) throws {
+        guard let value, !(value.isFinite && probability.contains(value)) else { return }
+        throw ValidationError("--threshold is a probability of fake, between 0 and 1; got \(format(value)).")
+    }
+
     /// The same for a range open at the low end, and at the high end too unless `includingHigh`:
     /// `--fpr` and `--val-fraction` lie strictly between 0 and 1, `--feather` in (0, 1].
     static func check(_ value: Double?, _ flag: String, above low: Double, below high: Double, includingHigh: Bool = false) throws {

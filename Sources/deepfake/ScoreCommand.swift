@@ -92,9 +92,7 @@ struct ScoreCommand: ParsableCommand {
         try Limits.check(count, "--count", in: Limits.frameCount)
         try Limits.check(every, "--every", in: Limits.every)
         try Limits.check(fps, "--fps", in: Limits.fps)
-        if let threshold, !(threshold.isFinite && Limits.probability.contains(threshold)) {
-            throw ValidationError("--threshold is a probability of fake, between 0 and 1; got \(threshold).")
-        }
+        try Limits.checkThreshold(threshold)
         try Limits.check(detectEvery, "--detect-every", in: Limits.detectEvery)
     }
 
