@@ -43,14 +43,8 @@ struct FacesCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Use FaceForensics++'s convention instead: the box centre and MARGIN times its side (above 0, at most 4).")
     var margin: Double?
 
-    @Option(parsing: .unconditional, help: "Take N frames evenly spaced over each video (\(Limits.frameCount.text); default 32).")
-    var count: Int?
-
-    @Option(parsing: .unconditional, help: "Take every Nth frame of each video (1 for all; \(Limits.every.text)).")
-    var every: Int?
-
-    @Option(parsing: .unconditional, help: "Take about F frames per second of each video (\(Limits.fps.text)).")
-    var fps: Double?
+    @OptionGroup(title: "Frame sampling")
+    var frames: SamplingOptions
 
     @OptionGroup(title: "Face detection")
     var faces: FaceDetectorOptions
@@ -58,24 +52,9 @@ struct FacesCommand: ParsableCommand {
     @Flag(help: "Also write FaceMesh's 468 landmarks in every row (MediaPipe detectors; about 12 KB a row).")
     var landmarks = false
 
-    @Option(name: .customLong("detect-every"), parsing: .unconditional, help: "Scan the whole frame on every Nth sampled frame (\(Limits.detectEvery.text)), near the tracked faces in between (samples over 0.5 s apart are always scanned whole).")
-    var detectEvery: Int?
-
-    @Flag(name: .customLong("decode-all"), help: "Decode every frame, even unsampled ones no other frame refers to (skipped by default; the faces are the same, shot changes are then found at their exact frame).")
-    var decodeAll = false
-
-    var detectionInterval: Int { detectEvery ?? VideoFaceFinder.defaultDetectEvery }
-
     func validate() throws {
-        if [count != nil, every != nil, fps != nil].filter({ $0 }).count > 1 {
-            throw ValidationError("Choose one of --count, --every and --fps.")
-        }
-        try Limits.check(count, "--count", in: Limits.frameCount)
-        try Limits.check(every, "--every", in: Limits.every)
-        try Limits.check(fps, "--fps", in: Limits.fps)
         try Limits.check(size, "--size", in: Self.sizes)
         try Limits.check(margin, "--margin", above: 0, below: 4, includingHigh: true)
-        try Limits.check(detectEvery, "--detect-every", in: Limits.detectEvery)
         for input in inputs where !FileManager.default.fileExists(atPath: input) {
             throw ValidationError("Input '\(input)' does not exist. Check the path.")
         }
@@ -123,12 +102,12 @@ struct FacesCommand: ParsableCommand {
 
     private func processVideo(_ path: String, detector: any FrameFaceDetector, writer: FacesIndexWriter) throws -> FacesSummary {
         let reader = try VideoReader(path: path)
-        let sampling: ScoreSampling = count.map { .count($0) } ?? every.map { .every($0) } ?? fps.map { .fps($0) } ?? .standard
+        let sampling = frames.sampling
         var frameCount = reader.info.frameCount
         if frameCount == nil, case .count = sampling { frameCount = try reader.countFrames() }
         var selector = FrameSelector(sampling, frameCount: frameCount)
         let stream = TrackedFaceStream(detector: detector, settings: .init(
-            finder: .tracking(detectEvery: detectionInterval), crop: writer.cropSpec, decodeAll: decodeAll))
+            finder: .tracking(detectEvery: frames.detectionInterval), crop: writer.cropSpec, decodeAll: frames.decodeAll))
         var summary = FacesSummary()
         let progress = ProgressBar(URL(fileURLWithPath: path).lastPathComponent, total: selector.expected)
         defer { progress.finish() }

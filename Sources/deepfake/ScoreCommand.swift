@@ -58,17 +58,8 @@ struct ScoreCommand: ParsableCommand {
     @Option(help: "Write the HTML report to FILE (a folder with several inputs).")
     var html: String?
 
-    @Option(parsing: .unconditional, help: "Score N frames evenly spaced over each video (\(Limits.frameCount.text); default 32).")
-    var count: Int?
-
-    @Option(parsing: .unconditional, help: "Score every Nth frame (\(Limits.every.text)).")
-    var every: Int?
-
-    @Option(parsing: .unconditional, help: "Score about F frames per second (\(Limits.fps.text)).")
-    var fps: Double?
-
-    @Flag(help: "Score every frame.")
-    var all = false
+    @OptionGroup(title: "Frame sampling")
+    var frames: SamplingOptions
 
     @Option(parsing: .unconditional, help: "Decision threshold on the probability of fake (0...1), replacing the model's.")
     var threshold: Double?
@@ -79,28 +70,8 @@ struct ScoreCommand: ParsableCommand {
     @OptionGroup(title: "Face detection")
     var faces: FaceDetectorOptions
 
-    @Option(name: .customLong("detect-every"), parsing: .unconditional, help: "Scan the whole frame on every Nth sampled frame (\(Limits.detectEvery.text)), near the tracked faces in between (samples over 0.5 s apart are always scanned whole).")
-    var detectEvery: Int?
-
-    @Flag(name: .customLong("decode-all"), help: "Decode every frame, even unsampled ones no other frame refers to (skipped by default; the scores are the same, shot changes are then reported at their exact frame).")
-    var decodeAll = false
-
     func validate() throws {
-        if [count != nil, every != nil, fps != nil, all].filter({ $0 }).count > 1 {
-            throw ValidationError("Choose one of --count, --every, --fps and --all.")
-        }
-        try Limits.check(count, "--count", in: Limits.frameCount)
-        try Limits.check(every, "--every", in: Limits.every)
-        try Limits.check(fps, "--fps", in: Limits.fps)
         try Limits.checkThreshold(threshold)
-        try Limits.check(detectEvery, "--detect-every", in: Limits.detectEvery)
-    }
-
-    var sampling: ScoreSampling {
-        if let count { return .count(count) }
-        if let every { return .every(every) }
-        if let fps { return .fps(fps) }
-        return all ? .all : .standard
     }
 
     func run() throws {
@@ -115,8 +86,8 @@ struct ScoreCommand: ParsableCommand {
         let scorer = try VideoScorer(
             model: detector, modelPath: modelPath, modelSHA256: modelHash,
             settings: ScoreSettings(
-                sampling: sampling, threshold: threshold, faces: faces.configuration(modelMetadata: detector.metadata), detectEvery: detectEvery,
-                decodeAll: decodeAll),
+                sampling: frames.sampling, threshold: threshold, faces: faces.configuration(modelMetadata: detector.metadata), detectEvery: frames.detectEvery,
+                decodeAll: frames.decodeAll),
             toolVersion: Version.string)
 
         var results: [ScoredInput] = []

@@ -89,7 +89,7 @@ struct FacesCommandTests {
         #expect(missing.stderr.contains("/nonexistent/clip.mp4"))
         let both = try CLI.run(["faces", CLI.fixture("h264_aac.mp4"), "--out", out.path, "--count", "4", "--every", "2"])
         #expect(both.status != 0)
-        #expect(both.stderr.contains("Choose one of --count, --every and --fps"))
+        #expect(both.stderr.contains("Choose one of --count, --every, --fps and --all"))
         let cascade = try CLI.run(["faces", CLI.fixture("h264_aac.mp4"), "--out", out.path, "--detector", "haar", "--cascade", "no_such_cascade"])
         #expect(cascade.status != 0)
         let cascadeWithoutHaar = try CLI.run(["faces", CLI.fixture("h264_aac.mp4"), "--out", out.path, "--cascade", "no_such_cascade"])
