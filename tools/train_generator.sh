@@ -18,6 +18,10 @@ cd "$(dirname "$0")/.."
 DATA=${DATA:-../shared/data}
 SIZE=${SIZE:-64}
 case "$SIZE" in 64|128) ;; *) echo "SIZE must be 64 or 128 (got '$SIZE')" >&2; exit 64 ;; esac
+# At 128 px D's learning rate is a quarter of G's (two time-scale updates): at 2e-4 for both, D wins
+# within 50 steps and G never leaves its initial grey, in PyTorch 2.13 as here (models/README.md).
+DLR=${DLR:-}
+[ -n "$DLR" ] || { [ "$SIZE" = 128 ] && DLR=5e-5 || DLR=2e-4; }
 FACES="$DATA/utkface/faces$SIZE"
 RUN=${RUN:-runs/utkface$SIZE-dcgan32}
 EPOCHS=${EPOCHS:-20}
@@ -38,7 +42,7 @@ if [ -f "$RUN/run.json" ] && ls "$RUN/checkpoints" 2>/dev/null | grep -q '^step-
 else
     rm -rf "$RUN"/run.json "$RUN"/checkpoints "$RUN"/samples "$RUN"/metrics.jsonl
     "$bin" train --data "$FACES" --index "$DATA/utkface/index.csv" --split train \
-        --holdout-split holdout --arch dcgan --size "$SIZE" --ngf 32 --ndf 32 --nz 100 --batch 64 \
+        --holdout-split holdout --arch dcgan --size "$SIZE" --ngf 32 --ndf 32 --nz 100 --batch 64 --d-lr "$DLR" \
         --epochs "$EPOCHS" --seed 20261127 --checkpoint-every 100 --keep 3 --swd-images "$SWD_IMAGES" \
         --precheck-steps "${PRECHECK:-200}" --run "$RUN" "${stop[@]}" "${limit[@]}" 2>&1 | tee -a "$log"
 fi

@@ -46,7 +46,7 @@ public enum DiscriminatorPrecheck {
         let discriminator = Discriminator(architecture)
         var random = SeededGenerator(seed: configuration.seed ^ 0x7072_6563_6865_636B)
         GANTrainer.initialize(discriminator.main, kind: architecture.kind, using: &random)
-        let optimizer = Adam(parameters: discriminator.parameters, learningRate: configuration.learningRate,
+        let optimizer = Adam(parameters: discriminator.parameters, learningRate: configuration.effectiveDiscriminatorLearningRate,
                              betas: (configuration.beta1, configuration.beta2))
         let k = architecture.classCount
         let scored = max(1, steps / 4)

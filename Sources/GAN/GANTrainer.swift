@@ -57,7 +57,7 @@ public final class GANTrainer {
         self.random = random
         let betas = (configuration.beta1, configuration.beta2)
         optimizerG = Adam(parameters: generator.parameters, learningRate: configuration.learningRate, betas: betas)
-        optimizerD = Adam(parameters: discriminator.parameters, learningRate: configuration.learningRate, betas: betas)
+        optimizerD = Adam(parameters: discriminator.parameters, learningRate: configuration.effectiveDiscriminatorLearningRate, betas: betas)
     }
 
     /// DCGAN initialisation for conv nets; N(0, 0.02) weights and zero biases for the mlp's Linear

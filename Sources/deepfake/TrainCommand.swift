@@ -65,6 +65,8 @@ struct TrainCommand: ParsableCommand {
     var labelSmoothing: Double = 0
     @Option(parsing: .unconditional, help: "Adam learning rate (\(Limits.learningRate.text)).")
     var lr: Double = 2e-4
+    @Option(name: .customLong("d-lr"), parsing: .unconditional, help: "The discriminator's Adam learning rate, when it differs from --lr (\(Limits.learningRate.text); two time-scale updates, e.g. 5e-5 at 128 px).")
+    var dLR: Double?
     @Option(parsing: .unconditional, help: "Seed of weights, noise and data order (0...2^64-1).")
     var seed: UInt64 = 1
 
@@ -114,6 +116,7 @@ struct TrainCommand: ParsableCommand {
         try Limits.check(dSteps, "--d-steps", in: Self.discriminatorSteps)
         try Limits.check(labelSmoothing, "--label-smoothing", in: Self.labelSmoothings)
         try Limits.check(lr, "--lr", in: Limits.learningRate)
+        try Limits.check(dLR, "--d-lr", in: Limits.learningRate)
         try Limits.check(checkpointEvery, "--checkpoint-every", in: Limits.iterations)
         try Limits.check(keep, "--keep", in: Self.keptCheckpoints)
         try Limits.check(swdImages, "--swd-images", in: 0...Limits.images.upperBound)
@@ -260,7 +263,7 @@ struct TrainCommand: ParsableCommand {
             discriminatorWidth: ndf ?? 64)
         let configuration = TrainingConfiguration(
             batchSize: batch, discriminatorSteps: dSteps, loss: GANLoss(rawValue: loss)!, labelSmoothing: labelSmoothing,
-            learningRate: lr, seed: seed)
+            learningRate: lr, discriminatorLearningRate: dLR, seed: seed)
         try architecture.validate()
         try configuration.validate()
         let folders = settings["data"]!.split(separator: "\n").map(String.init)
