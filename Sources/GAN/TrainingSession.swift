@@ -57,8 +57,9 @@ public final class TrainingSession {
                                monitor: ConvergenceMonitor(window: options.monitorWindow), bestSWD: nil)
     }
 
-    /// Resumes a run from its newest checkpoint.
-    /// - Throws: `TrainingError` `.invalidRunFolder` (no run or no checkpoint there),
+    /// Resumes a run from its newest checkpoint, or from the start when it stopped before its first
+    /// checkpoint (same weights, same data order: as if it had not stopped).
+    /// - Throws: `TrainingError` `.invalidRunFolder` (no run there),
     ///   `.corruptCheckpoint` or `.architectureMismatch`.
     public static func resume(folder url: URL) throws(TrainingError) -> TrainingSession {
         let folder = RunFolder(url)
@@ -70,9 +71,12 @@ public final class TrainingSession {
                                     + "Check the path, or start a new run with --run.")
         }
         guard let step = folder.checkpointSteps().last else {
-            throw TrainingError(code: .invalidRunFolder, path: url.path,
-                                message: "Run '\(url.path)' has no checkpoint yet, so there is nothing to resume. "
-                                    + "Start it again with --run into a new folder.")
+            // Stopped before its first checkpoint (during the pre-check, say): nothing was trained,
+            // so the run starts again from step 0 with its recorded settings, as it first began.
+            let trainer = try GANTrainer(architecture: record.architecture, configuration: record.training)
+            try folder.truncateMetrics(afterStep: 0)
+            return TrainingSession(folder: folder, trainer: trainer, record: record, position: DataPosition(),
+                                   monitor: ConvergenceMonitor(window: record.options.monitorWindow), bestSWD: nil)
         }
         let contents = try TrainingCheckpoint.read(folder.checkpoint(step: step), expecting: record.architecture)
         try folder.truncateMetrics(afterStep: contents.trainer.step)

@@ -81,11 +81,25 @@ struct ResumeTests {
                                           configuration: Self.configuration, options: Self.options)
         }
         #expect(try Data(contentsOf: RunFolder(url).runFile) == before)
-        do {
-            _ = try TrainingSession.resume(folder: url)
-            Issue.record("resume without a checkpoint should fail")
-        } catch {
-            #expect(error.code == .invalidRunFolder)
-        }
+    }
+
+    @Test("a run stopped before its first checkpoint (during the pre-check) resumes from step 0 and ends as an uninterrupted run")
+    func resumeBeforeTheFirstCheckpointStartsOver() throws {
+        let (straightURL, stoppedURL) = (temporaryFolder("straight0"), temporaryFolder("stopped0"))
+        defer { for url in [straightURL, stoppedURL] { try? FileManager.default.removeItem(at: url) } }
+        let straight = try TrainingSession.start(folder: straightURL, architecture: Self.architecture,
+                                                 configuration: Self.configuration, options: Self.options)
+        try straight.run(source: Self.source(), holdout: Self.holdout)
+        // Killed after run.json was written, before any checkpoint.
+        _ = try TrainingSession.start(folder: stoppedURL, architecture: Self.architecture,
+                                      configuration: Self.configuration, options: Self.options)
+        #expect(RunFolder(stoppedURL).checkpointSteps().isEmpty)
+        let resumed = try TrainingSession.resume(folder: stoppedURL)
+        #expect(resumed.trainer.step == 0 && resumed.position == DataPosition())
+        try resumed.run(source: Self.source(), holdout: Self.holdout)
+        let (a, b) = (straight.trainer.generator.stateDict(), resumed.trainer.generator.stateDict())
+        for key in a.keys { #expect(a[key]! == b[key]!, "\(key) differs") }
+        #expect(RunFolder(straightURL).readMetrics().map(\.lossD) == RunFolder(stoppedURL).readMetrics().map(\.lossD))
+        #expect(RunFolder(straightURL).readQuality() == RunFolder(stoppedURL).readQuality())
     }
 }
