@@ -58,6 +58,10 @@ let package = Package(
         .target(name: "Manipulation", dependencies: ["Media", "Faces", "Datasets", "GAN", "NN"], exclude: ["README.md"],
                 swiftSettings: hot),
         .target(name: "Detection", dependencies: ["Media", "Faces", "Datasets", "NN", "GAN"], exclude: ["README.md"]),
+        // Training data for the detector: self-blended images (SBI). Pixel and mask loops run per
+        // training pair, so the module is optimised in debug builds too.
+        .target(name: "DetectorTraining", dependencies: ["Media", "Faces", "Datasets", "NN", "GAN", "Detection"],
+                exclude: ["README.md"], swiftSettings: hot),
 
         // MARK: - Executables
         .executableTarget(
@@ -87,6 +91,8 @@ let package = Package(
         .testTarget(name: "FacesTests", dependencies: ["Faces", "Media", "NN", "TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Media", "NN", "TestSupport"]),
         .testTarget(name: "DetectionTests", dependencies: ["Detection", "Media", "Faces", "GAN", "NN", "Datasets", "TestSupport"]),
+        .testTarget(
+            name: "DetectorTrainingTests", dependencies: ["DetectorTraining", "Detection", "Media", "Faces", "NN", "TestSupport"]),
         .testTarget(
             name: "ManipulationTests", dependencies: ["Manipulation", "Media", "Faces", "GAN", "NN", "Datasets", "TestSupport"]),
         .testTarget(
