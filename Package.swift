@@ -83,6 +83,14 @@ let package = Package(
             ]
         ),
 
+        // A contact sheet of self-blended pairs and their speed (tools/sbi/sheet.sh); not a product.
+        .executableTarget(
+            name: "sbi-sheet",
+            dependencies: [
+                "Media", "Faces", "Detection", "DetectorTraining", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
         // MARK: - Tests
         .target(name: "TestSupport", dependencies: ["NN"], path: "Tests/TestSupport"),
         .testTarget(name: "MediaTests", dependencies: ["Media", "media-bench"]),
