@@ -37,7 +37,9 @@ struct SBISheet: ParsableCommand {
 
     func run() throws {
         let found = try Self.faces(in: data + "/liveportrait/videos", count: faces, models: FaceModelFiles.locate(modelsFolders: [models]))
-        print("faces: \(found.map(\.name).joined(separator: ", "))")
+        print("faces (landmark box side in the frame): " + found.map { f in
+            "\(f.name) \(LandmarkBox.bounds.box(for: f.face.landmarks).map { String(Int($0.width)) } ?? "?") px"
+        }.joined(separator: ", "))
         let stream = SelfBlendedPairs(faces: found.map(\.face), seed: seed, crop: .box(.utkface, size: size),
                                       supersampling: supersampling)
         let shown = plain
