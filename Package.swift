@@ -58,6 +58,10 @@ let package = Package(
         .target(name: "Manipulation", dependencies: ["Media", "Faces", "Datasets", "GAN", "NN"], exclude: ["README.md"],
                 swiftSettings: hot),
         .target(name: "Detection", dependencies: ["Media", "Faces", "Datasets", "NN", "GAN"], exclude: ["README.md"]),
+        // Training data for the detector: self-blended images (SBI). Pixel and mask loops run per
+        // training pair, so the module is optimised in debug builds too.
+        .target(name: "DetectorTraining", dependencies: ["Media", "Faces", "Datasets", "NN", "GAN", "Detection"],
+                exclude: ["README.md"], swiftSettings: hot),
 
         // MARK: - Executables
         .executableTarget(
@@ -79,6 +83,14 @@ let package = Package(
             ]
         ),
 
+        // A contact sheet of self-blended pairs and their speed (tools/sbi/sheet.sh); not a product.
+        .executableTarget(
+            name: "sbi-sheet",
+            dependencies: [
+                "Media", "Faces", "Detection", "DetectorTraining", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
         // MARK: - Tests
         .target(name: "TestSupport", dependencies: ["NN"], path: "Tests/TestSupport"),
         .testTarget(name: "MediaTests", dependencies: ["Media", "media-bench"]),
@@ -87,6 +99,8 @@ let package = Package(
         .testTarget(name: "FacesTests", dependencies: ["Faces", "Media", "NN", "TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Media", "NN", "TestSupport"]),
         .testTarget(name: "DetectionTests", dependencies: ["Detection", "Media", "Faces", "GAN", "NN", "Datasets", "TestSupport"]),
+        .testTarget(
+            name: "DetectorTrainingTests", dependencies: ["DetectorTraining", "Detection", "Media", "Faces", "NN", "TestSupport"]),
         .testTarget(
             name: "ManipulationTests", dependencies: ["Manipulation", "Media", "Faces", "GAN", "NN", "Datasets", "TestSupport"]),
         .testTarget(
