@@ -14,6 +14,9 @@ import NN
 /// - the GAN architecture fields (`arch`, `image_size`, `nz`, `ngf`, `ndf`, `channels`, `classes`);
 /// - `temperature`, `threshold`, `uncertain_band` as decimal strings;
 /// - `crop`: the ``CropConvention`` as JSON (the convention faces are cut with);
+/// - `alignment` (optional): an ``AlignedCropTemplate`` as JSON, for a model trained on aligned
+///   crops (`aligned-v1`); faces are then cut by their eyes and mouth instead of `crop`. It must
+///   equal one of ``AlignedCropTemplate/known``;
 /// - `normalisation`: as the GAN's (`x = pixel / 127.5 − 1`);
 /// - `calibrated`: `true` for a built detector, `false` for a raw GAN discriminator;
 /// - anything the builder adds (validation metrics, training data hashes, threshold rule).
@@ -31,14 +34,17 @@ public final class DetectorModel {
     /// Half-width of the `uncertain` band around the threshold.
     public var uncertainBand: Double
     public var crop: CropConvention
+    /// The aligned-crop template the model was trained with (nil: box crops by ``crop``).
+    public var alignment: AlignedCropTemplate?
     /// Whether the temperature and threshold were fitted (false for a raw GAN discriminator).
     public var isCalibrated: Bool
     /// The file's metadata (everything, including the fields above as strings).
     public var metadata: [String: String]
 
     public init(discriminator: Discriminator, calibration: TemperatureScaling = .init(), threshold: Double = 0.5,
-                uncertainBand: Double = 0.1, crop: CropConvention = .utkface, isCalibrated: Bool = false,
-                metadata: [String: String] = [:]) {
+                uncertainBand: Double = 0.1, crop: CropConvention = .utkface, alignment: AlignedCropTemplate? = nil,
+                isCalibrated: Bool = false, metadata: [String: String] = [:]) {
+        self.alignment = alignment
         precondition(discriminator.architecture.kind == .dcgan && !discriminator.architecture.isConditional,
                      "the detector takes an unconditional DCGAN discriminator")
         self.discriminator = discriminator
@@ -55,6 +61,15 @@ public final class DetectorModel {
 
     /// Image side the detector takes.
     public var imageSize: Int { architecture.imageSize }
+
+    /// How faces are cut for this model: aligned by eyes and mouth when it was trained so, else a
+    /// box crop by its convention; at its image size.
+    public var cropSpec: FaceCropSpec {
+        alignment.map { .aligned($0, size: imageSize) } ?? .box(crop, size: imageSize)
+    }
+
+    /// The name of the crop the model takes (`aligned-v1`, `utkface-chip-v1`, …).
+    public var cropName: String { alignment?.name ?? crop.name }
 
     /// Fake-logits (−D's logit) of `[N, 3, S, S]` images in [-1, 1], in eval mode (BatchNorm on
     /// running statistics), so every image's score is independent of the others in its batch.
@@ -128,8 +143,21 @@ public final class DetectorModel {
         guard let cropText = m["crop"], let crop = try? JSONDecoder().decode(CropConvention.self, from: Data(cropText.utf8)) else {
             throw DetectorError(.invalidModel, path: path, "metadata 'crop' is missing or not a crop convention; rebuild it")
         }
+        var alignment: AlignedCropTemplate?
+        if let text = m["alignment"] {
+            guard let template = try? JSONDecoder().decode(AlignedCropTemplate.self, from: Data(text.utf8)) else {
+                throw DetectorError(.invalidModel, path: path, "metadata 'alignment' is not an aligned-crop template; the file is damaged. Rebuild it")
+            }
+            guard AlignedCropTemplate.known.contains(template) else {
+                let names = AlignedCropTemplate.known.map(\.name).joined(separator: ", ")
+                throw DetectorError(.invalidModel, path: path,
+                                    "metadata 'alignment' names a crop template this version does not know ('\(template.name)'; known: \(names)). "
+                                        + "Use the version of deepfake that built the model, or rebuild it")
+            }
+            alignment = template
+        }
         return DetectorModel(discriminator: discriminator, calibration: TemperatureScaling(temperature: temperature),
-                             threshold: threshold, uncertainBand: band, crop: crop,
+                             threshold: threshold, uncertainBand: band, crop: crop, alignment: alignment,
                              isCalibrated: m["calibrated"] == "true", metadata: m)
     }
 
@@ -148,6 +176,7 @@ public final class DetectorModel {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         m["crop"] = String(decoding: (try? encoder.encode(crop)) ?? Data(), as: UTF8.self)
+        m["alignment"] = alignment.map { String(decoding: (try? encoder.encode($0)) ?? Data(), as: UTF8.self) }
         var tensors: [String: Tensor] = [:]
         for (key, value) in discriminator.stateDict() { tensors["discriminator." + key] = value }
         do {

@@ -84,7 +84,7 @@ public final class VideoScorer {
         aggregation = Aggregation(threshold: threshold, band: model.uncertainBand)
         modelFacts = Report.Model(
             path: modelPath, sha256: modelSHA256, threshold: threshold, uncertainBand: model.uncertainBand,
-            temperature: model.calibration.temperature, calibrated: model.isCalibrated, crop: model.crop.name,
+            temperature: model.calibration.temperature, calibrated: model.isCalibrated, crop: model.cropName,
             imageSize: model.imageSize)
     }
 
@@ -93,7 +93,7 @@ public final class VideoScorer {
         detector.reportSettings.merging([
             "sampling": settings.sampling.description,
             "detectEvery": String(settings.detectionInterval),
-            "crop": model.crop.name,
+            "crop": model.cropName,
             "cropSize": String(model.imageSize),
             "batch": String(settings.batchSize),
             "decode": settings.decodeAll ? "every frame" : "sampled and reference frames",
@@ -107,7 +107,7 @@ public final class VideoScorer {
     /// How the face stream walks an input for this scorer: tracking at the detection interval, the
     /// model's crop convention and size.
     var streamSettings: TrackedFaceStream.Settings {
-        .init(finder: .tracking(detectEvery: settings.detectionInterval), crop: .box(model.crop, size: model.imageSize),
+        .init(finder: .tracking(detectEvery: settings.detectionInterval), crop: model.cropSpec,
               decodeAll: settings.decodeAll)
     }
 

@@ -34,6 +34,10 @@ public struct AlignedCropTemplate: Sendable, Equatable, Codable {
     public static let alignedV1 = AlignedCropTemplate(
         name: "aligned-v1", rightEye: SIMD2(0.2958, 0.2933), leftEye: SIMD2(0.6896, 0.2951), mouth: SIMD2(0.4946, 0.6984))
 
+    /// The templates a model's metadata may name; any other is refused at load, since a model is
+    /// only right on crops framed exactly as it was trained on.
+    public static let known: [AlignedCropTemplate] = [.alignedV1]
+
     /// A similarity transform `p ↦ s·R·p + t` of the plane.
     public struct Similarity: Sendable, Equatable {
         /// `s·cos θ` and `s·sin θ`.

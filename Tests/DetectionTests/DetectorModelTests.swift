@@ -92,4 +92,35 @@ import Testing
         let error = #expect(throws: DetectorError.self) { try DetectorModel.load(url) }
         #expect(error?.code == .invalidModel)
     }
+
+    @Test("a model trained on aligned crops records its template, is cut by it, and an unknown template is refused at load")
+    func alignedCropTemplateRoundTripAndCheck() throws {
+        let model = DetectorModel(discriminator: Self.initialisedDiscriminator(seed: 5), alignment: .alignedV1, isCalibrated: true)
+        let url = Self.scratch("aligned.safetensors")
+        try model.write(to: url)
+        let loaded = try DetectorModel.load(url)
+        #expect(loaded.alignment == .alignedV1)
+        #expect(loaded.cropName == "aligned-v1")
+        #expect(loaded.cropSpec == .aligned(.alignedV1, size: Self.architecture.imageSize))
+        // A box-crop model has no alignment, and writing it again drops a stale key.
+        let plain = DetectorModel(discriminator: Self.initialisedDiscriminator(seed: 5), metadata: loaded.metadata)
+        try plain.write(to: url)
+        #expect(try DetectorModel.load(url).alignment == nil)
+        #expect(try DetectorModel.load(url).cropSpec == .box(.utkface, size: Self.architecture.imageSize))
+
+        try model.write(to: url)
+        let file = try SafeTensorsFile(contentsOf: url)
+        for (text, fragment) in [
+            (#"{"name":"aligned-v1","rightEye":[0.3,0.3],"leftEye":[0.7,0.3],"mouth":[0.5,0.7]}"#, "does not know ('aligned-v1'"),
+            (#"{"name":"aligned-v9","rightEye":[0.2958,0.2933],"leftEye":[0.6896,0.2951],"mouth":[0.4946,0.6984]}"#, "does not know ('aligned-v9'"),
+            ("not json", "not an aligned-crop template"),
+        ] {
+            var metadata = file.metadata
+            metadata["alignment"] = text
+            try SafeTensorsFile.write(file.tensors(), dtype: .f32, metadata: metadata, to: url)
+            let error = #expect(throws: DetectorError.self) { try DetectorModel.load(url) }
+            #expect(error?.code == .invalidModel)
+            #expect(error.map { "\($0)".contains(fragment) && "\($0)".contains(url.path) } == true, "\(String(describing: error))")
+        }
+    }
 }
