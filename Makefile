@@ -12,7 +12,7 @@ PEER_VENV ?= .venv-peers
 PEER_PY := $(PEER_VENV)/bin/python
 DATA ?= ../shared/data
 
-.PHONY: deps models build release test demo bench bench-media bench-nn bench-faces bench-gan bench-alter bench-score peers golden golden-tflite fixtures clean
+.PHONY: deps models build release test demo bench bench-media bench-nn bench-faces bench-gan bench-alter bench-score bench-memory peers golden golden-tflite fixtures clean
 
 deps:
 	@missing=$$(for p in $(APT_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
@@ -94,6 +94,10 @@ bench-gan: peers
 # (OpenCV cascade + PyTorch on every frame; target >= 2x). MODEL= a detector or GAN checkpoint.
 bench-score: peers
 	PEER_VENV=$(PEER_VENV) DATA=$(DATA) tools/bench/score.sh
+
+# Peak memory of score --fps 1 on one minute and one hour of 1080p (target <= 300 MB).
+bench-memory:
+	DATA=$(DATA) tools/bench/memory.sh
 
 clean:
 	rm -rf .build
