@@ -58,8 +58,9 @@ let package = Package(
         .target(name: "Manipulation", dependencies: ["Media", "Faces", "Datasets", "GAN", "NN"], exclude: ["README.md"],
                 swiftSettings: hot),
         .target(name: "Detection", dependencies: ["Media", "Faces", "Datasets", "NN", "GAN"], exclude: ["README.md"]),
-        // Training data for the detector: self-blended images (SBI). Pixel and mask loops run per
-        // training pair, so the module is optimised in debug builds too.
+        // The training half of the detector (builder, trainer, crop sources, augmentation,
+        // self-blended images, splits, evaluation metrics); Detection keeps what scoring needs.
+        // Pixel and mask loops run per training pair, so the module is optimised in debug builds too.
         .target(name: "DetectorTraining", dependencies: ["Media", "Faces", "Datasets", "NN", "GAN", "Detection"],
                 exclude: ["README.md"], swiftSettings: hot),
 
@@ -67,7 +68,7 @@ let package = Package(
         .executableTarget(
             name: "deepfake",
             dependencies: [
-                "Media", "NN", "Faces", "Datasets", "GAN", "Manipulation", "Detection",
+                "Media", "NN", "Faces", "Datasets", "GAN", "Manipulation", "Detection", "DetectorTraining",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -98,9 +99,13 @@ let package = Package(
         .testTarget(name: "GANTests", dependencies: ["GAN", "TestSupport"]),
         .testTarget(name: "FacesTests", dependencies: ["Faces", "Media", "NN", "TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Media", "NN", "TestSupport"]),
-        .testTarget(name: "DetectionTests", dependencies: ["Detection", "Media", "Faces", "GAN", "NN", "Datasets", "TestSupport"]),
+        .target(name: "DetectionTestSupport", dependencies: ["Detection", "Media", "GAN", "NN", "TestSupport"],
+                path: "Tests/DetectionTestSupport"),
+        .testTarget(name: "DetectionTests",
+                    dependencies: ["Detection", "Media", "Faces", "GAN", "NN", "Datasets", "TestSupport", "DetectionTestSupport"]),
         .testTarget(
-            name: "DetectorTrainingTests", dependencies: ["DetectorTraining", "Detection", "Media", "Faces", "NN", "TestSupport"]),
+            name: "DetectorTrainingTests",
+            dependencies: ["DetectorTraining", "Detection", "Media", "Faces", "NN", "GAN", "Datasets", "TestSupport", "DetectionTestSupport"]),
         .testTarget(
             name: "ManipulationTests", dependencies: ["Manipulation", "Media", "Faces", "GAN", "NN", "Datasets", "TestSupport"]),
         .testTarget(

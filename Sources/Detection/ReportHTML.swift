@@ -144,7 +144,8 @@ public enum ReportHTML {
 
     private static func name(_ path: String) -> String { (path as NSString).lastPathComponent }
 
-    static func escape(_ text: String) -> String {
+    /// Text made safe for HTML (and SVG) content and attributes.
+    public static func escape(_ text: String) -> String {
         text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
             .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
     }

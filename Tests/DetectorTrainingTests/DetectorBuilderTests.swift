@@ -7,6 +7,7 @@ import NN
 import Testing
 
 @testable import Detection
+@testable import DetectorTraining
 
 /// A short build end to end on a tiny GAN (DCGAN 64×64, ngf/ndf 8): UTKFace chips against the
 /// GAN's own samples, 2 epochs. The written model loads as a calibrated detector, and its

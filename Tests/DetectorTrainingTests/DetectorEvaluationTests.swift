@@ -3,9 +3,11 @@ import Foundation
 import Media
 import NN
 import TestSupport
+import DetectionTestSupport
 import Testing
 
 @testable import Detection
+@testable import DetectorTraining
 
 @Suite struct DetectorEvaluationTests {
     static let schema = ScoringFixtures.root.appendingPathComponent("schemas/deepfake-detector-evaluation-1.schema.json")
@@ -70,7 +72,7 @@ import Testing
         #expect(try JSONSchemaValidator(schemaFile: Self.schema).validate(result.json()) == [])
     }
 
-    @Test(.enabled(if: ScoringFixtures.hasSharedData, ScoringFixtures.sharedDataAbsent)) func truthFileLabelsFramesAndUnmatchedAlteredFramesAreListed() throws {
+    @Test(.enabled(if: ScoringFixtures.hasSharedData, Comment(rawValue: ScoringFixtures.sharedDataAbsent))) func truthFileLabelsFramesAndUnmatchedAlteredFramesAreListed() throws {
         let clip = ScoringFixtures.hamilton
         let scorer = try ScoringFixtures.scorer()
         let report = scorer.score(clip).report

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import Detection
+@testable import DetectorTraining
 
 /// scikit-learn's values for the same labels and scores (tools/golden/detection_metrics.py).
 struct MetricsGolden: Decodable, CustomTestStringConvertible {

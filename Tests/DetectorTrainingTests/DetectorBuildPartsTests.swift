@@ -6,6 +6,7 @@ import NN
 import Testing
 
 @testable import Detection
+@testable import DetectorTraining
 
 /// The parts of `deepfake detector build`: label-blind augmentation, the split by source, and the
 /// choice of fake crops in altered videos by their truth file.

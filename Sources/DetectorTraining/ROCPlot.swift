@@ -1,3 +1,4 @@
+import Detection
 import Foundation
 
 /// A ROC plot as a standalone SVG file: false-positive rate across, true-positive rate up, one

@@ -1,3 +1,4 @@
+import Detection
 import Datasets
 import Faces
 import Foundation
