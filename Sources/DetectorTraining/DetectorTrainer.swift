@@ -14,6 +14,10 @@ import NN
 ///   (groups `video:…`) and the rest (chips, generator samples): that share of its slots, spread
 ///   evenly, comes from the class's video crops. Video crops are few beside the image sets, yet
 ///   they are what `deepfake score` meets; without it they are about a tenth of each batch.
+/// - With ``Settings/selfBlended``, a share of each batch's (real, fake) slot pairs is a
+///   self-blended pair made on the fly (SBI: ``SelfBlendedPairs``, real and fake augmented alike),
+///   numbered by epoch, step and slot so a rerun makes the same pairs; the fakes may then all be
+///   self-blended.
 /// - Every training crop goes through ``CropAugmentation`` with a plan drawn per batch slot from a
 ///   stream seeded by (seed, epoch, batch), before the label is looked at.
 /// - D's BatchNorm is in training mode for the updates and in eval mode (running statistics) for
@@ -39,10 +43,20 @@ public final class DetectorTrainer {
         public var augmentation: CropAugmentation
         /// Share of each class's batch slots drawn from its video crops (nil: in proportion).
         public var videoShare: Double?
+        /// Self-blended pairs (SBI) made on the fly: a share of each batch's (real, fake) slot
+        /// pairs is a self-blended pair instead of two labelled crops. Pair `k` of the stream is a
+        /// function of (epoch, step, slot), so a rerun trains on the same pairs.
+        public var selfBlended: SelfBlendedPairs?
+        /// Share of each batch's slot pairs that are self-blended pairs (with ``selfBlended``).
+        public var selfBlendedShare: Double
 
         public init(epochs: Int = 10, batchSize: Int = 64, learningRate: Double = 2e-4, betas: (Double, Double) = (0.5, 0.999),
-                    patience: Int = 3, seed: UInt64 = 1, augmentation: CropAugmentation = .standard, videoShare: Double? = nil) {
+                    patience: Int = 3, seed: UInt64 = 1, augmentation: CropAugmentation = .standard, videoShare: Double? = nil,
+                    selfBlended: SelfBlendedPairs? = nil, selfBlendedShare: Double = 0.5) {
             precondition(videoShare.map { $0 >= 0 && $0 <= 1 } ?? true, "video share is between 0 and 1")
+            precondition(selfBlendedShare >= 0 && selfBlendedShare <= 1, "self-blended share is between 0 and 1")
+            self.selfBlended = selfBlended
+            self.selfBlendedShare = selfBlendedShare
             precondition(batchSize >= 2 && batchSize % 2 == 0, "batch size must be even (half real, half fake)")
             self.epochs = epochs
             self.batchSize = batchSize
@@ -52,6 +66,14 @@ public final class DetectorTrainer {
             self.seed = seed
             self.augmentation = augmentation
             self.videoShare = videoShare
+        }
+
+        /// (Real, fake) slot pairs of a batch filled from the labelled crops; the rest are
+        /// self-blended pairs.
+        public var labelledPairsPerBatch: Int {
+            let pairs = batchSize / 2
+            guard selfBlended != nil else { return pairs }
+            return pairs - Int((Double(pairs) * selfBlendedShare).rounded())
         }
     }
 
@@ -87,7 +109,8 @@ public final class DetectorTrainer {
     private let codec = JPEGCodec()
 
     public init(model: DetectorModel, training: LabelledCrops, validation: LabelledCrops, settings: Settings) {
-        precondition(training.realCount > 0 && training.fakeCount > 0, "training needs both classes")
+        precondition(training.realCount > 0 && (training.fakeCount > 0 || settings.labelledPairsPerBatch == 0),
+                     "training needs both classes (fakes may all be self-blended)")
         precondition(validation.realCount > 0 && validation.fakeCount > 0, "validation needs both classes")
         self.model = model
         self.training = training
@@ -119,7 +142,7 @@ public final class DetectorTrainer {
             model.discriminator.setTraining(true)
             var total = 0.0
             for step in 0..<stepsPerEpoch {
-                let indices = order.balancedBatch(size: settings.batchSize)
+                let indices = order.balancedBatch(size: 2 * settings.labelledPairsPerBatch)
                 let loss = try trainStep(indices: indices, epoch: epoch, step: step)
                 total += loss
                 report(.batch(epoch: epoch, step: step + 1, steps: stepsPerEpoch, loss: loss))
@@ -180,13 +203,24 @@ public final class DetectorTrainer {
 
     private func trainStep(indices: [Int], epoch: Int, step: Int) throws(MediaError) -> Double {
         var random = Self.augmentationStream(seed: settings.seed, epoch: epoch, step: step)
-        let images = try Self.augmentedBatch(training, indices: indices, augmentation: settings.augmentation,
+        var images = try Self.augmentedBatch(training, indices: indices, augmentation: settings.augmentation,
                                              random: &random, codec: codec)
+        var labels = indices.map { Float(training.labels[$0]) }
+        if let pairs = settings.selfBlended {
+            // The rest of the batch: self-blended pairs, real then fake, numbered by their slot.
+            let count = settings.batchSize / 2 - settings.labelledPairsPerBatch
+            let first = ((epoch - 1) * stepsPerEpoch + step) * (settings.batchSize / 2)
+            for slot in 0..<count {
+                let pair = try pairs.pair(first + slot, codec: codec)
+                images += [pair.real, pair.fake]
+                labels += [0, 1]
+            }
+        }
         let input = FaceTensors.batch(images)
-        let n = indices.count
+        let n = images.count
         let realLogits = model.logitNetwork.forward(input, recording: true)
         let fakeLogits = Tensor(shape: [n], data: realLogits.data.map { -$0 })
-        let targets = Tensor(shape: [n], data: indices.map { Float(training.labels[$0]) })
+        let targets = Tensor(shape: [n], data: labels)
         let (loss, gradient) = Loss.binaryCrossEntropyWithLogits(logits: fakeLogits, targets: targets)
         model.discriminator.zeroGradients()
         // d loss / d realLogit = −d loss / d fakeLogit.

@@ -10,7 +10,7 @@ import NN
 /// dcgan 64×64: Conv(C→ndf, 4,2,1) LReLU · Conv(ndf→2ndf, 4,2,1) BN LReLU · … · Conv(8ndf→1, 4,1,0) Sigmoid
 /// mlp:         Linear(C·S·S→ndf) LReLU · Linear(ndf→ndf) LReLU · Linear(ndf→1) Sigmoid
 /// ```
-public final class Discriminator: Layer {
+public final class Discriminator: LayerContainer {
     /// What this network is.
     public let architecture: GANArchitecture
     /// The layers, PyTorch's `self.main`.
@@ -93,4 +93,9 @@ public final class Discriminator: Layer {
     public func setTraining(_ training: Bool) {
         main.setTraining(training)
     }
+}
+
+extension Discriminator {
+    /// Its layers, for walks over the network (``DCGANInitializer``).
+    public var sublayers: [any Layer] { [main] }
 }

@@ -10,7 +10,7 @@ import NN
 /// dcgan 64×64: ConvT(nz→8ngf, 4,1,0) BN ReLU · ConvT(8ngf→4ngf, 4,2,1) BN ReLU · … · ConvT(ngf→C, 4,2,1) Tanh
 /// mlp:         Linear(nz→ngf) ReLU · Linear(ngf→ngf) ReLU · Linear(ngf→C·S·S) Tanh
 /// ```
-public final class Generator: Layer {
+public final class Generator: LayerContainer {
     /// What this network is.
     public let architecture: GANArchitecture
     /// The layers, PyTorch's `self.main`.
@@ -103,4 +103,9 @@ public final class Generator: Layer {
     public func setTraining(_ training: Bool) {
         main.setTraining(training)
     }
+}
+
+extension Generator {
+    /// Its layers, for walks over the network (``DCGANInitializer``).
+    public var sublayers: [any Layer] { [main] }
 }

@@ -14,10 +14,10 @@ public enum DCGANInitializer {
     ///   - generator: the random source; it advances by one draw per weight.
     public static func initialize(_ layer: any Layer, using generator: inout SeededGenerator) {
         switch layer {
-        case let stack as Sequential:
-            for child in stack.layers { initialize(child, using: &generator) }
-        case let named as Named:
-            initialize(named.layer, using: &generator)
+        case let container as any LayerContainer:
+            // Sequential, Named, and networks such as GAN's Generator and Discriminator: a
+            // network passed whole is initialised whole, never silently left at zero.
+            for child in container.sublayers { initialize(child, using: &generator) }
         case let conv as Conv2D:
             conv.weight.value = .randomNormal(
                 shape: conv.weight.value.shape, standardDeviation: 0.02, using: &generator)

@@ -87,3 +87,10 @@ extension Layer {
 func joinedKey(_ prefix: String, _ key: String) -> String {
     prefix.isEmpty ? key : prefix + "." + key
 }
+
+/// A layer made of other layers (``Sequential``, ``Named``, a network class around a `Sequential`):
+/// what walks over a network's layers, such as ``DCGANInitializer``, descends into.
+public protocol LayerContainer: Layer {
+    /// The layers inside, in order.
+    var sublayers: [any Layer] { get }
+}

@@ -3,7 +3,7 @@
 /// Children are keyed by their index, so the state of the reference DCGAN's
 /// `self.main = nn.Sequential(...)` appears under `0.weight`, `1.running_mean`, …; a model that
 /// holds this stack as `main` prefixes them to `main.0.weight` (see `Named`).
-public final class Sequential: Layer {
+public final class Sequential: LayerContainer {
     /// The layers, applied first to last.
     public let layers: [any Layer]
 
@@ -54,7 +54,7 @@ public final class Sequential: Layer {
 /// stores the child as `self.name`.
 ///
 /// The reference DCGAN generator is `Named("main", Sequential([...]))`: keys `main.0.weight`, ….
-public final class Named: Layer {
+public final class Named: LayerContainer {
     /// The attribute name, e.g. `main`.
     public let name: String
     /// The wrapped layer.
@@ -91,4 +91,12 @@ public final class Named: Layer {
     public func setTraining(_ training: Bool) {
         layer.setTraining(training)
     }
+}
+
+extension Sequential {
+    public var sublayers: [any Layer] { layers }
+}
+
+extension Named {
+    public var sublayers: [any Layer] { [layer] }
 }
