@@ -23,10 +23,16 @@ public struct ScoreSettings: Sendable, Equatable {
     /// Decode every frame, even unsampled ones no other frame needs (``SampledFrameWalk``): shot
     /// changes are then reported at their exact frame. The scores are the same either way.
     public var decodeAll: Bool
+    /// Tracks whose most and least suspicious crops are kept for the HTML page: the most
+    /// suspicious ones (by their highest face score so far), at most this many; 0 keeps none.
+    /// Bounded so that memory does not grow with the video (an hour at one frame a second can
+    /// hold thousands of short tracks).
+    public var thumbnailTracks: Int
 
     public init(sampling: ScoreSampling = .standard, threshold: Double? = nil, faces: FaceDetectorConfiguration = .init(),
-                detectEvery: Int? = nil, batchSize: Int = 32, decodeAll: Bool = false) {
-        precondition(batchSize >= 1 && faces.minFace >= 1)
+                detectEvery: Int? = nil, batchSize: Int = 32, decodeAll: Bool = false, thumbnailTracks: Int = 64) {
+        precondition(batchSize >= 1 && faces.minFace >= 1 && thumbnailTracks >= 0)
+        self.thumbnailTracks = thumbnailTracks
         self.sampling = sampling
         self.threshold = threshold
         self.faces = faces
@@ -254,15 +260,29 @@ private final class ScoringRun {
             func r(_ v: Double) -> Double { (v * 100).rounded() / 100 }
             let box = Report.Box(x: r(face.box.x), y: r(face.box.y), width: r(face.box.width), height: r(face.box.height))
             faces[face.track, default: []].append(Report.Face(frame: face.frame, time: face.time, box: box, score: score, keypoints: face.keypoints))
-            if var pair = best[face.track] {
-                if score > pair.most.0 { pair.most = (score, face.crop) }
-                if score < pair.least.0 { pair.least = (score, face.crop) }
-                best[face.track] = pair
-            } else {
-                best[face.track] = ((score, face.crop), (score, face.crop))
-            }
+            keepThumbnail(face.crop, score: score, track: face.track)
         }
         pending.removeAll(keepingCapacity: true)
+    }
+
+    /// Keeps the crop as its track's most or least suspicious thumbnail, for at most
+    /// `thumbnailTracks` tracks: beyond that, the track whose highest score is lowest gives way.
+    func keepThumbnail(_ crop: RGBImage, score: Double, track: Int) {
+        let limit = scorer.settings.thumbnailTracks
+        guard limit > 0 else { return }
+        if var pair = best[track] {
+            if score > pair.most.0 { pair.most = (score, crop) }
+            if score < pair.least.0 { pair.least = (score, crop) }
+            best[track] = pair
+            return
+        }
+        if best.count >= limit {
+            guard let weakest = best.min(by: { ($0.value.most.0, $0.key) < ($1.value.most.0, $1.key) }),
+                  weakest.value.most.0 < score
+            else { return }
+            best.removeValue(forKey: weakest.key)
+        }
+        best[track] = ((score, crop), (score, crop))
     }
 
     func baseWarnings() -> [String] {

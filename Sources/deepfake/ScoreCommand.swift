@@ -87,7 +87,7 @@ struct ScoreCommand: ParsableCommand {
             model: detector, modelPath: modelPath, modelSHA256: modelHash,
             settings: ScoreSettings(
                 sampling: frames.sampling, threshold: threshold, faces: faces.configuration(modelMetadata: detector.metadata), detectEvery: frames.detectEvery,
-                decodeAll: frames.decodeAll),
+                decodeAll: frames.decodeAll, thumbnailTracks: html == nil ? 0 : 64),
             toolVersion: Version.string)
 
         var results: [ScoredInput] = []

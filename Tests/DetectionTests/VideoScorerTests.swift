@@ -40,6 +40,15 @@ import Testing
         // Every track has its most and least suspicious crop, at the model's size.
         #expect(Set(scored.thumbnails.keys) == Set(report.tracks.map(\.id)))
         #expect(scored.thumbnails.values.allSatisfy { $0.most.width == 32 && $0.least.height == 32 })
+        // Bounded: with room for two tracks, the two whose highest face score is highest; none at 0.
+        var two = ScoreSettings()
+        two.thumbnailTracks = 2
+        let bounded = try ScoringFixtures.scorer(two).score(clip)
+        let top = bounded.report.tracks.sorted { ($0.faces.map(\.score).max() ?? 0) > ($1.faces.map(\.score).max() ?? 0) }.prefix(2)
+        #expect(Set(bounded.thumbnails.keys) == Set(top.map(\.id)), "\(bounded.thumbnails.keys) vs \(top.map(\.id))")
+        var none = ScoreSettings()
+        none.thumbnailTracks = 0
+        #expect(try ScoringFixtures.scorer(none).score(clip).thumbnails.isEmpty)
         // The video's score is its most suspicious long track; frames are the max of their faces.
         let long = report.tracks.filter { $0.faces.count >= 3 }
         #expect(summary.score == long.map(\.score).max())
