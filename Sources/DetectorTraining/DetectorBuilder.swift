@@ -37,10 +37,18 @@ public final class DetectorBuilder {
         /// meets faces `deepfake alter` pasted from the same GAN. Samples of different batches are
         /// independent draws, so no sample is on both sides either way.
         public var generatorsGroupedByBatch: Bool
+        /// A folder of real face chips (UTKFace's) to make self-blended pairs from, on the fly in
+        /// training and a fixed set for validation; rows and groups from `realIndex`/`realSplit`.
+        public var selfBlendedChips: String?
+        /// Self-blended validation pairs (from the validation side's chips).
+        public var selfBlendedValidationPairs: Int
 
         public init(gan: String, real: [String], fake: [String], realIndex: String? = nil, realSplit: String? = nil,
                     maxImagesPerFolder: Int? = nil, samplesPerGenerator: Int = 1024, videoFrames: Int = 48,
-                    cache: String? = nil, generatorsGroupedByBatch: Bool = false) {
+                    cache: String? = nil, generatorsGroupedByBatch: Bool = false, selfBlendedChips: String? = nil,
+                    selfBlendedValidationPairs: Int = 1024) {
+            self.selfBlendedChips = selfBlendedChips
+            self.selfBlendedValidationPairs = selfBlendedValidationPairs
             self.gan = gan
             self.real = real
             self.fake = fake
@@ -78,6 +86,10 @@ public final class DetectorBuilder {
         case sourceDone(DetectorCropSources.SourceRecord)
         case split(training: LabelledCrops, validation: LabelledCrops)
         case training(DetectorTrainer.Event, stepsPerEpoch: Int)
+        /// Landmarks found on `done` of `total` chips for self-blending.
+        case chipLandmarks(done: Int, total: Int)
+        /// Faces for self-blended pairs: on each side of the split, and chips without a face.
+        case selfBlended(trainingFaces: Int, validationFaces: Int, skipped: Int)
     }
 
     /// Validation metrics of the built detector.
@@ -214,6 +226,80 @@ public final class DetectorBuilder {
         return try DetectorModel.load(URL(fileURLWithPath: path))
     }
 
+    // MARK: - Self-blended pairs
+
+    /// Self-blended pairs from a folder of face chips: landmarks found (and cached), the faces split
+    /// by source as the crops are, an endless training stream and a fixed set of validation pairs.
+    func selfBlendedPairs(
+        _ folder: String, model: DetectorModel, _ report: (Event) -> Void
+    ) throws -> (training: SelfBlendedPairs, validation: LabelledCrops) {
+        var files: [String] = [], groups: [String] = []
+        if let index = inputs.realIndex {
+            let table = try CSVTable(path: index)
+            let file = try table.column("file")
+            let split = inputs.realSplit.flatMap { _ in table.columns.firstIndex(of: "split") }
+            let md5 = table.columns.firstIndex(of: "original_md5")
+            for row in table.rows where split.map({ row[$0] == inputs.realSplit }) ?? true {
+                files.append(row[file])
+                groups.append("image:" + (md5.map { row[$0] } ?? row[file]))
+            }
+        } else {
+            files = try FileManager.default.contentsOfDirectory(atPath: folder).filter {
+                ["png", "jpg", "jpeg"].contains(($0 as NSString).pathExtension.lowercased())
+            }.sorted()
+            groups = files.map { "image:\(folder)/\($0)" }
+        }
+        if let limit = inputs.maxImagesPerFolder, limit < files.count {
+            let picked = (0..<limit).map { $0 * files.count / limit }
+            files = picked.map { files[$0] }
+            groups = picked.map { groups[$0] }
+        }
+        guard !files.isEmpty else {
+            throw DetectorError(.invalidData, path: folder, "holds no face chips to self-blend (PNG or JPEG, or rows of the index)")
+        }
+        var configuration = options.faceDetector
+        configuration.kind = .mediapipe
+        let modelFiles = try FaceModelFiles.locate(modelsFolders: configuration.modelsFolders)
+        let detector = try MeshFaceDetector(files: modelFiles)
+        let landmarks = try ChipLandmarks.load(
+            files: files, folder: folder, detector: detector, modelHashes: FaceModel.allCases.map(\.sha256),
+            cacheFolder: inputs.cache.map { URL(fileURLWithPath: $0) }, progress: { report(.chipLandmarks(done: $0, total: $1)) })
+        let validationGroups = SourceSplit.validationGroups(groups, fraction: options.validationFraction)
+        var trainingFaces: [SelfBlendedPairs.Face] = [], validationFaces: [SelfBlendedPairs.Face] = [], validationOwners: [String] = []
+        var skipped = 0
+        for (k, file) in files.enumerated() {
+            guard let points = landmarks[k] else { skipped += 1; continue }
+            let image = try ImageFile.read((folder as NSString).appendingPathComponent(file))
+            let face = SelfBlendedPairs.Face(image: image, landmarks: points)
+            if validationGroups.contains(groups[k]) {
+                validationFaces.append(face)
+                validationOwners.append(groups[k])
+            } else {
+                trainingFaces.append(face)
+            }
+        }
+        report(.selfBlended(trainingFaces: trainingFaces.count, validationFaces: validationFaces.count, skipped: skipped))
+        guard !trainingFaces.isEmpty, !validationFaces.isEmpty else {
+            throw DetectorError(.invalidData, path: folder,
+                                "self-blending needs faces on both sides of the split: \(trainingFaces.count) training, "
+                                    + "\(validationFaces.count) validation (\(skipped) chips without a face). Give more chips")
+        }
+        let seed = options.training.seed
+        let training = SelfBlendedPairs(faces: trainingFaces, seed: seed ^ 0x5342_4954, crop: model.cropSpec,
+                                        augmentation: options.training.augmentation)
+        let held = SelfBlendedPairs(faces: validationFaces, seed: seed ^ 0x5342_4956, crop: model.cropSpec, augmentation: .none)
+        var validation = LabelledCrops(size: model.imageSize)
+        let codec = JPEGCodec()
+        for k in 0..<inputs.selfBlendedValidationPairs {
+            let pair = try held.pair(k, codec: codec)
+            // Pairs are grouped with their chip's source, as the chips themselves are.
+            let group = validationOwners[min(pair.faceIndex, validationOwners.count - 1)]
+            validation.append(pair.real, label: 0, group: group)
+            validation.append(pair.fake, label: 1, group: group)
+        }
+        return (training, validation)
+    }
+
     // MARK: - Building
 
     /// Loads the starting detector, collects and splits the crops, fine-tunes, calibrates and
@@ -235,7 +321,10 @@ public final class DetectorBuilder {
             offset = range.upperBound
         }
         crops = LabelledCrops(size: crops.size)  // free the joined copy
-        for (name, part) in [("training", training), ("validation", validation)] where part.realCount == 0 || part.fakeCount == 0 {
+        // Self-blended pairs can stand in for every fake (share 1), and add fakes to validation.
+        let blendsOnly = inputs.selfBlendedChips != nil && options.training.selfBlendedShare >= 1
+        for (name, part) in [("training", training), ("validation", validation)]
+        where part.realCount == 0 || (part.fakeCount == 0 && !blendsOnly) {
             let missing = part.realCount == 0 ? "real" : "fake"
             throw DetectorError(
                 .invalidData, path: inputs.gan,
@@ -243,15 +332,26 @@ public final class DetectorBuilder {
                     + "split by source). Give more \(missing) sources, e.g. several GAN checkpoints or videos, "
                     + "or change --val-fraction")
         }
-        report(.split(training: training, validation: validation))
+        var validationSet = validation
+        var settings = options.training
+        if let chips = inputs.selfBlendedChips {
+            let (pairs, held) = try selfBlendedPairs(chips, model: model, report)
+            settings.selfBlended = pairs
+            validationSet.append(contentsOf: held)
+            records.append(DetectorCropSources.SourceRecord(
+                kind: "self-blended-chips", path: chips, sha256: "", label: "real+fake", crops: held.count,
+                details: ["training_faces": String(pairs.faces.count), "validation_pairs": String(held.count / 2),
+                          "share_of_batch": String(settings.selfBlendedShare)]))
+        }
+        report(.split(training: training, validation: validationSet))
 
-        let trainer = DetectorTrainer(model: model, training: training, validation: validation, settings: options.training)
+        let trainer = DetectorTrainer(model: model, training: training, validation: validationSet, settings: settings)
         let steps = trainer.stepsPerEpoch
         let history = try trainer.run { report(.training($0, stepsPerEpoch: steps)) }
 
         // Calibration and threshold on the validation crops, with the best weights.
-        let logits = DetectorTrainer.fakeLogits(model, validation)
-        let labels = validation.labels
+        let logits = DetectorTrainer.fakeLogits(model, validationSet)
+        let labels = validationSet.labels
         let calibration = TemperatureScaling.fit(logits: logits, labels: labels)
         let calibrated = logits.map { calibration.probability(logit: $0) }
         let raw = logits.map { 1 / (1 + exp(-$0)) }
@@ -276,7 +376,7 @@ public final class DetectorBuilder {
         model.isCalibrated = true
         let confusion = Metrics.confusion(labels: labels, scores: calibrated, threshold: threshold)
         let summary = ValidationSummary(
-            real: validation.realCount, fake: validation.fakeCount, groups: Set(validation.groups).count,
+            real: validationSet.realCount, fake: validationSet.fakeCount, groups: Set(validationSet.groups).count,
             auc: Metrics.auc(labels: labels, scores: calibrated) ?? .nan, eer: eer?.rate ?? .nan,
             averagePrecision: Metrics.averagePrecision(labels: labels, scores: calibrated) ?? .nan,
             logLossUncalibrated: Metrics.logLoss(labels: labels, probabilities: raw),
@@ -370,6 +470,8 @@ public final class DetectorBuilder {
         m["fine_tuning"] = "Adam lr \(settings.learningRate) betas (\(settings.betas.0), \(settings.betas.1)), batch "
             + "\(settings.batchSize) class-balanced (half real, half fake"
             + (settings.videoShare.map { String(format: "; %.0f%% of each half from video crops", $0 * 100) } ?? "")
+            + (inputs.selfBlendedChips == nil ? "" : String(
+                format: "; %.0f%% of the (real, fake) slot pairs are self-blended pairs of a chip (SBI)", settings.selfBlendedShare * 100))
             + "), BCE-with-logits on fake-logits (fake = 1), "
             + "up to \(settings.epochs) epochs of \(trainer.stepsPerEpoch) batches, early stopping on validation log loss "
             + "after temperature scaling with patience \(settings.patience), best weights kept; BatchNorm in training mode while training, eval mode "

@@ -66,6 +66,12 @@ struct DetectorBuildCommand: ParsableCommand {
     var videoFrames = 48
     @Option(parsing: .unconditional, help: "Share of each class's batch slots drawn from crops cut from videos (0...1; default: in proportion to their number).")
     var videoShare: Double?
+    @Option(help: "Also train on self-blended images (SBI) made from the face chips of this folder (UTKFace's), rows and groups from --real-index: a share of every batch (--sbi-share) is pairs of a chip and its self-blend, and validation gets pairs from the held-out chips. Landmarks are found once and cached.")
+    var sbi: String?
+    @Option(name: .customLong("sbi-share"), parsing: .unconditional, help: "With --sbi: the share of each batch's (real, fake) slot pairs that are self-blended pairs (0...1; 1 trains on self-blends alone).")
+    var sbiShare = 0.5
+    @Option(name: .customLong("sbi-validation-pairs"), parsing: .unconditional, help: "With --sbi: self-blended pairs added to validation (\(Self.samples.text)).")
+    var sbiValidationPairs = 1024
     @OptionGroup(title: "Face detection (videos)")
     var faces: FaceDetectorOptions
 
@@ -94,7 +100,10 @@ struct DetectorBuildCommand: ParsableCommand {
 
     func validate() throws {
         if real.isEmpty { throw ValidationError("Give at least one --real PATH (a folder of face chips or a video).") }
-        if fake.isEmpty { throw ValidationError("Give at least one --fake PATH (a GAN checkpoint, generator file or altered video).") }
+        if fake.isEmpty && sbi == nil { throw ValidationError("Give at least one --fake PATH (a GAN checkpoint, generator file or altered video), or --sbi FOLDER.") }
+        try Limits.check(sbiShare, "--sbi-share", in: Limits.probability)
+        try Limits.check(sbiValidationPairs, "--sbi-validation-pairs", in: Self.samples)
+        if fake.isEmpty && sbiShare < 1 { throw ValidationError("Without --fake, every fake is self-blended: pass --sbi-share 1.") }
         try Limits.check(valFraction, "--val-fraction", above: 0, below: 1)
         try Limits.check(fpr, "--fpr", above: 0, below: 1)
         try Limits.check(epochs, "--epochs", in: 0...Limits.epochs.upperBound)
@@ -119,6 +128,7 @@ struct DetectorBuildCommand: ParsableCommand {
         try MediaInputs.protect(real, truthFiles: true, in: &outputs)
         try MediaInputs.protect(fake, truthFiles: true, in: &outputs)
         try outputs.addInput(realIndex, as: "the index CSV")
+        if let sbi { try outputs.addInputs([sbi], as: "the self-blending chip folder", readsExtensions: MediaInputs.imageExtensions) }
         try faces.protectModels(in: &outputs)
         try outputs.check(out, as: "the detector")
         let folder = (out as NSString).deletingLastPathComponent
@@ -131,11 +141,12 @@ struct DetectorBuildCommand: ParsableCommand {
         let inputs = DetectorBuilder.Inputs(
             gan: gan, real: real, fake: fake, realIndex: realIndex, realSplit: realSplit ?? (realIndex != nil ? "train" : nil),
             maxImagesPerFolder: maxImages, samplesPerGenerator: samplesPerGenerator, videoFrames: videoFrames,
-            cache: noCache ? nil : cache ?? FaceImageSet.defaultCacheFolder, generatorsGroupedByBatch: generatorGroups == "batch")
+            cache: noCache ? nil : cache ?? FaceImageSet.defaultCacheFolder, generatorsGroupedByBatch: generatorGroups == "batch",
+            selfBlendedChips: sbi, selfBlendedValidationPairs: sbiValidationPairs)
         let training = DetectorTrainer.Settings(
             epochs: epochs, batchSize: batch, learningRate: lr, patience: patience, seed: seed,
             augmentation: noAugment ? .none : { var a = CropAugmentation.standard; a.grayProbability = gray; return a }(),
-            videoShare: videoShare)
+            videoShare: videoShare, selfBlendedShare: sbiShare)
         let options = DetectorBuilder.Options(
             validationFraction: valFraction, training: training, falsePositiveRate: fpr,
             faceDetector: faces.configuration)
@@ -184,6 +195,12 @@ final class BuildReporter {
             if Terminal.stderrIsTerminal { Terminal.writeAll(2, "\r\u{1B}[2K") }
             Terminal.error(String(format: "%@ %@ %@: %d crops (%.1f s)", record.label, record.kind, record.path, record.crops,
                                   Date().timeIntervalSince(started)))
+        case .chipLandmarks(let done, let total):
+            if done == 1 { bar?.finish(); bar = ProgressBar("chip landmarks", total: total, unit: "chips") }
+            bar?.advance()
+            if done == total { bar?.finish(); bar = nil }
+        case .selfBlended(let trainingFaces, let validationFaces, let skipped):
+            Terminal.error("self-blending: \(trainingFaces) training faces, \(validationFaces) validation faces (\(skipped) chips without a face)")
         case .split(let training, let validation):
             Terminal.error("split by source: training \(training.realCount) real + \(training.fakeCount) fake "
                            + "(\(Set(training.groups).count) groups), validation \(validation.realCount) real + "

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// `deepfake detector build` end to end: a tiny GAN trained for one step by `deepfake train`, a few
 /// dozen UTKFace chips against its samples; and the exact errors, which leave no output behind.
@@ -35,6 +36,27 @@ import Testing
         let result = try CLI.run(["detector", "build", "--help"])
         #expect(result.status == 0)
         try expectSnapshot(result.stdout, named: "help-detector-build")
+    }
+
+    @Test("self-blended pairs from face chips stand in for every fake (--sbi, --sbi-share 1), and are recorded",
+          .enabled(if: hasFaces, "needs ../shared/data/utkface/faces64"),
+          .enabled(if: MediaPipeModels.present, Comment(rawValue: MediaPipeModels.absentReason)))
+    func selfBlendedBuild() throws {
+        let (checkpoint, _, faces) = try Self.tinyGAN("detector-sbi")
+        let out = faces.deletingLastPathComponent().appendingPathComponent("detector-sbi.safetensors").path
+        try? FileManager.default.removeItem(atPath: out)
+        let args = ["detector", "build", "--gan", checkpoint, "--real", faces.path, "--sbi", faces.path, "--epochs", "1",
+                    "--batch", "16", "--sbi-validation-pairs", "64", "--no-cache", "--out", out]
+        let refused = try CLI.run(args)
+        #expect(refused.status != 0 && refused.stderr.contains("pass --sbi-share 1"), "\(refused.stderr)")
+        let built = try CLI.run(args + ["--sbi-share", "1"])
+        #expect(built.status == 0, "\(built.stderr)")
+        #expect(built.stderr.contains("self-blending: "), "\(built.stderr)")
+        let m = try Self.metadata(out)
+        #expect((m["training_data"] ?? "").contains("\"kind\":\"self-blended-chips\""), "\(m["training_data"] ?? "")")
+        let validation = try JSONSerialization.jsonObject(with: Data((m["validation"] ?? "{}").utf8)) as? [String: Any]
+        #expect((validation?["fake"] as? Int) == 64, "\(m["validation"] ?? "")")
+        try FileManager.default.removeItem(atPath: out)
     }
 
     @Test(.enabled(if: hasFaces, "needs ../shared/data/utkface/faces64"))
