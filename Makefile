@@ -5,7 +5,7 @@ SHELL := /bin/bash
 SWIFT ?= swift
 # Debian packages the build, the tests and the benchmarks need.
 APT_PACKAGES := pkg-config libavformat-dev libavcodec-dev libavutil-dev libswscale-dev \
-                libpng-dev libopenblas-dev opencv-data ffmpeg
+                libpng-dev libopenblas-dev libsqlite3-dev opencv-data ffmpeg
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Python environment for the PyTorch and OpenCV peers (goldens and benchmarks only; never CI).
 PEER_VENV ?= .venv-peers

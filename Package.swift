@@ -28,6 +28,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // SQLite for the results store (Sources/Store).
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
     ],
     targets: [
         // MARK: - C libraries
@@ -64,11 +66,15 @@ let package = Package(
         .target(name: "DetectorTraining", dependencies: ["Media", "Faces", "Datasets", "NN", "GAN", "Detection"],
                 exclude: ["README.md"], swiftSettings: hot),
 
+        // The results store (SQLite through GRDB), input lists, shards and report folders.
+        .target(name: "Store", dependencies: ["Detection", "Media", .product(name: "GRDB", package: "GRDB.swift")],
+                exclude: ["README.md"]),
+
         // MARK: - Executables
         .executableTarget(
             name: "deepfake",
             dependencies: [
-                "Media", "NN", "Faces", "Datasets", "GAN", "Manipulation", "Detection", "DetectorTraining",
+                "Media", "NN", "Faces", "Datasets", "GAN", "Manipulation", "Detection", "DetectorTraining", "Store",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -92,6 +98,9 @@ let package = Package(
             ]
         ),
 
+        // A writer loop the results store's crash test kills with SIGKILL; not a product.
+        .executableTarget(name: "store-writer", dependencies: ["Store", "Detection", "Media"]),
+
         // MARK: - Tests
         .target(name: "TestSupport", dependencies: ["NN"], path: "Tests/TestSupport"),
         .testTarget(name: "MediaTests", dependencies: ["Media", "media-bench"]),
@@ -109,7 +118,10 @@ let package = Package(
         .testTarget(
             name: "ManipulationTests", dependencies: ["Manipulation", "Media", "Faces", "GAN", "NN", "Datasets", "TestSupport"]),
         .testTarget(
-            name: "DeepfakeCLITests", dependencies: ["deepfake", "TestSupport", "Detection", "GAN", "NN", "Media"],
+            name: "StoreTests",
+            dependencies: ["Store", "Detection", "Media", "TestSupport", "store-writer", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(
+            name: "DeepfakeCLITests", dependencies: ["deepfake", "TestSupport", "Detection", "GAN", "NN", "Media", "Store"],
             exclude: ["Snapshots"]),
     ]
 )

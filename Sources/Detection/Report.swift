@@ -24,6 +24,9 @@ public struct Report: Codable, Equatable, Sendable {
     public var timings: [String: Double]
     public var warnings: [String]
     public var error: Failure?
+    /// Present only on a report served from a results store (`deepfake score --store`) instead of
+    /// being scored in this run; the report is otherwise the stored one, timings included.
+    public var cached: Cached?
 
     public struct Tool: Codable, Equatable, Sendable {
         public var name: String
@@ -139,6 +142,18 @@ public struct Report: Codable, Equatable, Sendable {
         /// The maximum over the frame's faces; nil when it has none.
         public var score: Double?
         public var faces: Int
+    }
+
+    /// Where a report served from a results store came from.
+    public struct Cached: Codable, Equatable, Sendable {
+        /// The store's path, as the command was given it.
+        public var store: String
+        /// When the report was stored, ISO 8601 in UTC (`2026-12-04T18:30:05Z`).
+        public var storedAt: String
+        public init(store: String, storedAt: String) {
+            self.store = store
+            self.storedAt = storedAt
+        }
     }
 
     public struct Failure: Codable, Equatable, Sendable {

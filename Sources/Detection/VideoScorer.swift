@@ -49,6 +49,11 @@ public struct ScoreSettings: Sendable, Equatable {
 public struct ScoredInput: Sendable {
     public var report: Report
     public var thumbnails: ReportHTML.Thumbnails
+
+    public init(report: Report, thumbnails: ReportHTML.Thumbnails) {
+        self.report = report
+        self.thumbnails = thumbnails
+    }
 }
 
 /// Scores a video or a still image: sampled frames → face tracks (`VideoFaceFinder`, the settings
@@ -129,12 +134,23 @@ public final class VideoScorer {
     }
 
     /// Scores one input. Never throws: a failure is the report's `error`.
-    /// - Parameter progress: called after each sampled frame with (frames sampled, frames expected).
-    public func score(_ path: String, progress: (Int, Int?) -> Void = { _, _ in }) -> ScoredInput {
+    /// - Parameters:
+    ///   - inputSHA256: the input's SHA-256 and the seconds it took, when the caller has hashed it
+    ///     already (to look it up in a results store); the input is then not read twice.
+    ///   - progress: called after each sampled frame with (frames sampled, frames expected).
+    public func score(_ path: String, inputSHA256: (hash: String, seconds: Double)? = nil,
+                      progress: (Int, Int?) -> Void = { _, _ in }) -> ScoredInput {
         let run = ScoringRun(scorer: self, path: path)
-        let started = DispatchTime.now().uptimeNanoseconds
+        // The total counts the caller's hashing too.
+        let now = DispatchTime.now().uptimeNanoseconds
+        let started = now - min(now, UInt64(max(0, inputSHA256?.seconds ?? 0) * 1e9))
         do {
-            try run.hashInput()
+            if let inputSHA256 {
+                run.input.sha256 = inputSHA256.hash
+                run.timings["hash"] = inputSHA256.seconds
+            } else {
+                try run.hashInput()
+            }
             if Self.isImage(path) {
                 try run.scoreImage(progress: progress)
             } else {

@@ -29,7 +29,7 @@ struct Deepfake: ParsableCommand {
         version: Version.string,
         subcommands: [
             ProbeCommand.self, FramesCommand.self, FacesCommand.self, TrainCommand.self, GenerateCommand.self,
-            ScoreCommand.self, EvaluateCommand.self, AlterCommand.self, DetectorCommand.self,
+            ScoreCommand.self, StoreCommand.self, MergeCommand.self, EvaluateCommand.self, AlterCommand.self, DetectorCommand.self,
         ]
     )
 }
