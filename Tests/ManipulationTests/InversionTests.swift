@@ -51,7 +51,10 @@ import Testing
         var worst = 0.0
         for k in stride(from: 0, to: z.count, by: 3) {
             var plus = z, minus = z
-            let eps: Float = 1e-2
+            // With weights scaled to N(0, 0.5) the objective bends sharply (LeakyReLU kinks, tanh):
+            // the largest relative error was 0.13 at eps 1e-2, 0.06 at 3e-3 and under 0.02 at 1e-3,
+            // shrinking with eps as it does for a right gradient.
+            let eps: Float = 1e-3
             plus[k] += eps
             minus[k] -= eps
             let numeric = (inverter.objective(plus, targets: targets, targetFeatures: features).loss
