@@ -270,6 +270,10 @@ void cshims_unregister_temporary(const char *path) {
     pthread_mutex_unlock(&temp_lock);
 }
 
+int cshims_release_freed_memory(void) {
+    return malloc_trim(0);
+}
+
 int cshims_keep_freed_memory(void) {
     int mmap_ok = mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024);
     int trim_ok = mallopt(M_TRIM_THRESHOLD, 512 * 1024 * 1024);

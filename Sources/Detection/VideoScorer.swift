@@ -279,6 +279,7 @@ private final class ScoringRun {
             keepThumbnail(face.crop, score: score, track: face.track)
         }
         pending.removeAll(keepingCapacity: true)
+        ProcessMemory.releaseFreedMemory()
     }
 
     /// Keeps the crop as its track's most or least suspicious thumbnail, for at most

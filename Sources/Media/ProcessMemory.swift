@@ -11,4 +11,13 @@ public enum ProcessMemory {
     public static func keepFreedMemory() -> Bool {
         cshims_keep_freed_memory() == 1
     }
+
+    /// Hands the heap's free pages back to the kernel now (glibc's `malloc_trim(0)`). With
+    /// ``keepFreedMemory()`` nothing else returns them, and on a long video the holes that long-lived
+    /// small allocations leave between freed frames add up: `score --fps 1` on an hour of 1080p
+    /// peaked at 420 MB. Called once per scored batch, so pages are kept between frames but not
+    /// across the whole video.
+    public static func releaseFreedMemory() {
+        _ = cshims_release_freed_memory()
+    }
 }

@@ -68,6 +68,8 @@ void cshims_unregister_temporary(const char *path);
 /// frames all the time; with the default dynamic thresholds each comes back as fresh pages, and
 /// their page faults were 9% of `deepfake score`'s CPU time. Returns 1 when both settings took.
 int cshims_keep_freed_memory(void);
+/// Hands free heap pages back to the kernel (glibc's malloc_trim(0)); 1 if any were released.
+int cshims_release_freed_memory(void);
 
 #ifdef __cplusplus
 }
