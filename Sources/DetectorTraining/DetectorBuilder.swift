@@ -293,7 +293,7 @@ public final class DetectorBuilder {
         for k in 0..<inputs.selfBlendedValidationPairs {
             let pair = try held.pair(k, codec: codec)
             // Pairs are grouped with their chip's source, as the chips themselves are.
-            let group = validationOwners[min(pair.faceIndex, validationOwners.count - 1)]
+            let group = validationOwners[held.sourceIndices[pair.faceIndex]]
             validation.append(pair.real, label: 0, group: group)
             validation.append(pair.fake, label: 1, group: group)
         }

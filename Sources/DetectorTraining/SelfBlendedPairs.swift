@@ -52,6 +52,9 @@ public struct SelfBlendedPairs: Sendable {
     /// How many of the given faces were left out: fewer than 468 landmarks, or landmarks from
     /// which no hull or aligned crop follows.
     public let skipped: Int
+    /// For each of ``faces``, its position in the list the stream was made from (a pair's
+    /// `faceIndex` indexes ``faces``).
+    public let sourceIndices: [Int]
     public let seed: UInt64
     public let crop: FaceCropSpec
     public let blender: SelfBlender
@@ -71,13 +74,16 @@ public struct SelfBlendedPairs: Sendable {
         self.supersampling = supersampling
         self.landmarkBox = landmarkBox
         let side = crop.size * supersampling
-        let usable = faces.compactMap { face -> Face? in
+        var usable: [Face] = [], sources: [Int] = []
+        for (index, face) in faces.enumerated() {
             guard FaceHull(.whole, landmarks: face.landmarks) != nil,
                   let (image, landmarks) = Self.cut(face, spec: crop, landmarkBox: landmarkBox, side: side)
-            else { return nil }
-            return Face(image: image, landmarks: landmarks)
+            else { continue }
+            usable.append(Face(image: image, landmarks: landmarks))
+            sources.append(index)
         }
         self.faces = usable
+        sourceIndices = sources
         skipped = faces.count - usable.count
     }
 
